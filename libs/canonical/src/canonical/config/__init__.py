@@ -1,0 +1,1 @@
+"""Settings, secret rules and the boot sequence shared by every service."""

@@ -1,0 +1,25 @@
+"""asyncpg pool with JSON codecs, shared by every service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# A connection of our own or one borrowed from a pool: handlers accept either.
+Connection = asyncpg.Connection | PoolConnectionProxy
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for json_type in ("json", "jsonb"):
+        await connection.set_type_codec(json_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20, **kwargs: Any) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30, **kwargs
+    )
+    assert pool is not None  # create_pool only returns None when not awaited
+    return pool

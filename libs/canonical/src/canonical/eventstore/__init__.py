@@ -1,0 +1,1 @@
+"""Event store, transactional outbox, relay to Kafka and idempotent consumers."""

@@ -1,0 +1,186 @@
+"""Idempotent Kafka consumer: exactly-once effect on top of at-least-once delivery.
+
+For each batch of records from one partition, the ids of the events are
+recorded in `processed_events` in the same transaction as their effect;
+events already recorded are dropped before the handler sees them. The Kafka
+offset is committed only after that transaction commits, so a crash in
+between redelivers events whose effect is already stored — and they are
+skipped.
+
+A record that cannot be parsed, or whose handler keeps failing, is moved to
+`consumer_dead_letters` (with its processed mark, in one transaction) so one
+poison event cannot stall its partition; failures of the database or broker
+themselves are retried without limit instead, since no event is at fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from canonical.db import Connection
+from canonical.events.envelope import CloudEvent
+from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[Connection, Sequence[CloudEvent]], Awaitable[None]]
+
+APPLIED = Counter("wms_consumer_events_applied_total", "Events applied by a consumer", ["consumer"])
+DUPLICATES = Counter("wms_consumer_duplicates_total", "Redelivered events skipped", ["consumer"])
+DEAD_LETTERED = Counter("wms_consumer_dead_letters_total", "Events moved to the dead-letter table", ["consumer"])
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    name: str  # also the Kafka consumer group and the key in processed_events
+    topics: Sequence[str]
+    bootstrap_servers: str
+    max_batch: int = 500
+    handler_attempts: int = 3
+
+
+class PoisonEvent(Exception):
+    """The handler rejects this event for good (no retry will help)."""
+
+
+class IdempotentConsumer:
+    def __init__(self, config: ConsumerConfig, pool: asyncpg.Pool, handle_batch: BatchHandler) -> None:
+        self.name = config.name
+        self._config = config
+        self._pool = pool
+        self._handle_batch = handle_batch
+        self.assigned = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            *self._config.topics,
+            bootstrap_servers=self._config.bootstrap_servers,
+            group_id=self._config.name,
+            client_id=self._config.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
+                if consumer.assignment():
+                    self.assigned.set()
+                for partition, records in batches.items():
+                    await self._apply_until_done(stop, partition, records)
+                    if stop.is_set():
+                        return
+                    await consumer.commit({partition: records[-1].offset + 1})
+        finally:
+            await consumer.stop()
+
+    async def _apply_until_done(
+        self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
+        backoff = Backoff()
+        while not stop.is_set():
+            try:
+                await self._apply(records)
+                return
+            except INFRASTRUCTURE_ERRORS as error:
+                log.warning(
+                    "%s: %s[%d] not applied, retrying in %.1fs: %s",
+                    self.name,
+                    partition.topic,
+                    partition.partition,
+                    backoff.current_s,
+                    error,
+                )
+                await backoff.sleep(stop)
+
+    async def _apply(self, records: list[ConsumerRecord]) -> None:
+        parsed: list[tuple[ConsumerRecord, CloudEvent]] = []
+        for record in records:
+            try:
+                event = CloudEvent.from_json(record.value)
+                uuid.UUID(event.id)  # ids are recorded as uuid; anything else could never be marked applied
+                parsed.append((record, event))
+            except (ValidationError, ValueError, TypeError) as error:
+                await self._dead_letter(record, None, f"unreadable envelope: {error}")
+        if not parsed:
+            return
+        try:
+            await self._apply_in_one_transaction([event for _, event in parsed])
+        except INFRASTRUCTURE_ERRORS:
+            raise
+        except Exception as error:
+            # Find the event at fault: apply one by one, each with its own retries.
+            log.warning("%s: batch failed (%s), applying its %d events one by one", self.name, error, len(parsed))
+            for record, event in parsed:
+                await self._apply_one(record, event)
+
+    async def _apply_in_one_transaction(self, events: list[CloudEvent]) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            fresh_ids = {
+                str(row["event_id"])
+                for row in await connection.fetch(
+                    "INSERT INTO processed_events (consumer, event_id)"
+                    " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                    self.name,
+                    [e.id for e in events],
+                )
+            }
+            fresh: list[CloudEvent] = []
+            for event in events:
+                if event.id in fresh_ids:
+                    fresh_ids.discard(event.id)  # a duplicate inside the batch is applied once
+                    fresh.append(event)
+            if fresh:
+                await self._handle_batch(connection, fresh)
+        APPLIED.labels(self.name).inc(len(fresh))
+        DUPLICATES.labels(self.name).inc(len(events) - len(fresh))
+
+    async def _apply_one(self, record: ConsumerRecord, event: CloudEvent) -> None:
+        last_error: Exception | None = None
+        for attempt in range(1, self._config.handler_attempts + 1):
+            try:
+                await self._apply_in_one_transaction([event])
+                return
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except PoisonEvent as error:
+                last_error = error
+                break
+            except Exception as error:
+                last_error = error
+                log.warning("%s: event %s failed (attempt %d): %s", self.name, event.id, attempt, error)
+                await asyncio.sleep(0.05 * attempt)
+        await self._dead_letter(record, event.id, f"{type(last_error).__name__}: {last_error}")
+
+    async def _dead_letter(self, record: ConsumerRecord, event_id: str | None, error: str) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            if event_id is not None:
+                await connection.execute(
+                    "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING",
+                    self.name,
+                    event_id,
+                )
+            await connection.execute(
+                "INSERT INTO consumer_dead_letters"
+                " (consumer, event_id, topic, kafka_partition, kafka_offset, error, payload)"
+                " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7)",
+                self.name,
+                event_id,
+                record.topic,
+                record.partition,
+                record.offset,
+                error[:2000],
+                record.value or b"",
+            )
+        DEAD_LETTERED.labels(self.name).inc()
+        log.error("%s: dead-lettered %s[%d]@%d: %s", self.name, record.topic, record.partition, record.offset, error)

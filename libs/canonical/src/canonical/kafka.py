@@ -1,0 +1,48 @@
+"""Kafka clients configured the way every service needs them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+log = logging.getLogger(__name__)
+
+
+def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    # Idempotent producer with acks=all: a retried send is written once, and
+    # per-partition order (one partition per aggregate key) survives retries.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15_000,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int, replication_factor: int
+) -> None:
+    """Create missing topics; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="sentry-topic-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = sorted(set(topics) - existing)
+        if not missing:
+            return
+        response = await admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=replication_factor) for name in missing]
+        )
+        for topic, error_code, *rest in response.topic_errors:
+            # Another replica may have created the topic since we listed them.
+            if error_code not in (0, TopicAlreadyExistsError.errno):
+                raise for_code(error_code)(f"cannot create topic {topic}: {rest[0] if rest else ''}")
+        log.info("created topics %s", ", ".join(missing))
+    finally:
+        await admin.close()

@@ -1,0 +1,151 @@
+"""Helpers for the services' test suites (imported only by tests).
+
+The test-database rule of the operator contract: suites that wipe tables run
+only against a database named by `<SERVICE>_TEST_DATABASE_URL` that differs
+from the application database, so a mistyped URL cannot destroy real data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from fastapi import FastAPI
+
+from canonical.identity import HEADER, Identity, sign_identity
+from canonical.migrations import migrate
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    service: str
+    app_url: str
+    admin_url: str
+
+
+def require_test_database(service: str) -> TestDatabase:
+    prefix = service.upper()
+    app_url = os.environ.get(f"{prefix}_TEST_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    admin_url = os.environ.get(f"{prefix}_TEST_ADMIN_URL")
+    if not app_url or not admin_url:
+        pytest.exit(
+            f"{prefix}_TEST_DATABASE_URL and {prefix}_TEST_ADMIN_URL must name a separate test database "
+            "(`make test` sets them up); refusing to run tests that wipe tables.",
+            returncode=4,
+        )
+    application_urls = {os.environ.get(f"{prefix}_DATABASE_URL"), os.environ.get("DATABASE_URL")}
+    if app_url in application_urls or admin_url in application_urls:
+        pytest.exit(f"{prefix}_TEST_DATABASE_URL is the application database; refusing to wipe it.", returncode=4)
+    return TestDatabase(service, app_url, admin_url)
+
+
+async def prepare_test_database(database: TestDatabase, migrations: Path) -> None:
+    await migrate(
+        database.admin_url,
+        database.service,
+        migrations,
+        owner_role=f"{database.service}_owner",
+        app_role=database.service,
+        report=False,
+    )
+
+
+async def wipe_tables(admin_url: str) -> None:
+    """Empty every table but the migration ledger (triggers that forbid DELETE do not fire on TRUNCATE)."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        tables = await connection.fetch(
+            "SELECT quote_ident(tablename) AS name FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+        )
+        if tables:
+            names = ", ".join(t["name"] for t in tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def unique_topic_prefix() -> str:
+    """Fresh topics per test session: no event of an earlier run can leak into this one."""
+    return f"test.{uuid.uuid4().hex[:10]}."
+
+
+@dataclass(frozen=True)
+class IdentityKeys:
+    private: Ed25519PrivateKey
+    private_setting: str
+    public_setting: str
+
+    def headers(self, identity: Identity) -> dict[str, str]:
+        return {HEADER: sign_identity(identity, self.private)}
+
+
+def generate_identity_keys() -> IdentityKeys:
+    key = Ed25519PrivateKey.generate()
+    raw_private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    raw_public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return IdentityKeys(
+        key,
+        base64.urlsafe_b64encode(raw_private).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw_public).decode().rstrip("="),
+    )
+
+
+ADMIN = Identity(subject="00000000-0000-4000-8000-000000000001", username="admin", role="ADMIN")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on a free loopback port (lifespan included); yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # re-raise the start-up failure
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], *, timeout_s: float = 15.0, interval_s: float = 0.05
+) -> T:
+    """Poll an async predicate until it returns something truthy; fail with the last value after the timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    last: T | None = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s}s (last value: {last!r})")

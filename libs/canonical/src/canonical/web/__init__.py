@@ -1,0 +1,1 @@
+"""The FastAPI app factory and runtime every service is built on."""

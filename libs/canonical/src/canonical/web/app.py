@@ -1,0 +1,67 @@
+"""The app factory every service uses: health, readiness, metrics, errors, request ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from canonical.config.settings import ServiceSettings
+from canonical.web.errors import install_error_handlers
+from canonical.web.middleware import RequestContextMiddleware
+from canonical.web.runtime import ServiceRuntime, WorkerFactory
+
+probes = APIRouter(tags=["operations"])
+
+
+@probes.get("/healthz")
+async def healthz(request: Request) -> dict[str, str]:
+    """The process is alive and serving; says nothing about its dependencies."""
+    return {"status": "ok", "service": request.app.state.runtime.settings.service_name}
+
+
+@probes.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database and Kafka both answer; 503 (with which one failed) otherwise."""
+    checks = await request.app.state.runtime.readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+@probes.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    routers: Sequence[APIRouter] = (),
+    make_workers: WorkerFactory | None = None,
+    identity_verify_key: Ed25519PublicKey | None = None,
+) -> FastAPI:
+    runtime = ServiceRuntime(settings, make_workers=make_workers)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Sentry WMS {settings.service_name}", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.identity_verify_key = identity_verify_key
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(probes)
+    for router in routers:
+        app.include_router(router)
+    return app

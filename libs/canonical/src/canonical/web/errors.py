@@ -1,0 +1,71 @@
+"""Exception handlers: every failure becomes a JSON body with a stable code, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from canonical.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for item in error.errors():
+        location = list(item.get("loc", ()))
+        if location and location[0] in {"body", "query", "path", "header"}:
+            location = location[1:]  # v1.7 reports the field path only
+        details.append({"type": item.get("type"), "loc": location, "msg": item.get("msg")})
+    return details
+
+
+async def _domain_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse(
+        {
+            "error": "validation_error",
+            "code": "validation_error",
+            "message": "The request is not valid.",
+            "details": _validation_details(error),
+        },
+        status_code=400,
+    )
+
+
+async def _http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        error.status_code, "http_error"
+    )
+    message = str(error.detail) if error.detail else code
+    return JSONResponse(
+        {"error": message, "code": code, "message": message},
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"error": "Internal server error", "code": "internal_error", "message": "Internal server error"},
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

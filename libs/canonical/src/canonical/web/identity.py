@@ -1,0 +1,36 @@
+"""FastAPI dependency: the caller's identity, as vouched for by the gateway."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import Depends, Request
+
+from canonical.errors import Forbidden, Unauthorized
+from canonical.identity import HEADER, Identity, IdentityRejected, verify_identity
+
+
+def _verify_key(request: Request) -> Ed25519PublicKey:
+    key: Ed25519PublicKey = request.app.state.identity_verify_key
+    return key
+
+
+def current_identity(request: Request) -> Identity:
+    token = request.headers.get(HEADER)
+    if not token:
+        raise Unauthorized("Requests must come through the gateway.", legacy_error="Unauthorized")
+    try:
+        return verify_identity(token, _verify_key(request))
+    except IdentityRejected:
+        raise Unauthorized("The internal identity token is not valid.", legacy_error="Unauthorized") from None
+
+
+def admin_identity(identity: Annotated[Identity, Depends(current_identity)]) -> Identity:
+    if not identity.is_admin:
+        raise Forbidden("This action needs the ADMIN role.", legacy_error="Forbidden")
+    return identity
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+AdminIdentity = Annotated[Identity, Depends(admin_identity)]

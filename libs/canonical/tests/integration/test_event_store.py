@@ -1,0 +1,66 @@
+import asyncio
+
+import asyncpg
+import pytest
+
+from canonical.eventstore.store import ConcurrencyConflict, EventWriter, read_all, read_stream, stream_version
+
+from .events import warehouse_created
+
+pytestmark = pytest.mark.integration
+
+
+async def test_appended_events_read_back_in_order_with_their_sequence(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        stamped = await writer.append(connection, "warehouse-1", 0, [warehouse_created(1), warehouse_created(1)])
+    assert [e.sequence for e in stamped] == [1, 2]
+    async with pool.acquire() as connection:
+        assert await read_stream(connection, "warehouse-1") == stamped
+        assert await stream_version(connection, "warehouse-1") == 2
+        recorded = await read_all(connection, 0, 10)
+    assert [(r.stream_id, r.stream_version) for r in recorded] == [("warehouse-1", 1), ("warehouse-1", 2)]
+
+
+async def test_appending_at_a_stale_version_is_a_conflict(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        await writer.append(connection, "warehouse-1", 0, [warehouse_created(1)])
+    async with pool.acquire() as connection:
+        with pytest.raises(ConcurrencyConflict):
+            async with connection.transaction():
+                await writer.append(connection, "warehouse-1", 0, [warehouse_created(1)])
+        assert await connection.fetchval("SELECT count(*) FROM outbox") == 1  # the loser queued nothing
+
+
+async def test_two_concurrent_writers_at_the_same_version_one_wins(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    async def attempt() -> str:
+        try:
+            async with pool.acquire() as connection, connection.transaction():
+                await writer.append(connection, "warehouse-7", 0, [warehouse_created(7)])
+                await asyncio.sleep(0.05)  # both hold their transaction open at once
+            return "won"
+        except ConcurrencyConflict:
+            return "conflict"
+
+    outcomes = await asyncio.gather(attempt(), attempt())
+    assert sorted(outcomes) == ["conflict", "won"]
+    assert await pool.fetchval("SELECT count(*) FROM event_store") == 1
+
+
+async def test_the_app_role_cannot_rewrite_history(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        await writer.append(connection, "warehouse-1", 0, [warehouse_created(1)])
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await pool.execute("UPDATE event_store SET data = '{}'")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await pool.execute("DELETE FROM event_store")
+
+
+async def test_invalid_event_data_is_refused_before_anything_is_written(
+    pool: asyncpg.Pool, writer: EventWriter
+) -> None:
+    bad = warehouse_created(1).model_copy(update={"data": {"warehouse_id": 1}})
+    async with pool.acquire() as connection:
+        with pytest.raises(ValueError, match="does not match its schema"):
+            async with connection.transaction():
+                await writer.append(connection, "warehouse-1", 0, [bad])
+    assert await pool.fetchval("SELECT count(*) FROM event_store") == 0

@@ -1,0 +1,1 @@
+"""Sentry WMS audit service."""

@@ -1,0 +1,1 @@
+"""Sentry WMS connectors service."""

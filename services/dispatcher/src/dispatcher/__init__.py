@@ -1,0 +1,1 @@
+"""Sentry WMS dispatcher service."""

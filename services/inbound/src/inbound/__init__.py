@@ -1,0 +1,1 @@
+"""Sentry WMS inbound service."""

@@ -1,0 +1,1 @@
+"""HTTP app, Kafka workers and CLIs."""

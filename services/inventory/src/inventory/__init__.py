@@ -1,0 +1,1 @@
+"""Sentry WMS inventory service."""

@@ -1,0 +1,1 @@
+"""Master data: warehouses, zones, bins, items."""

@@ -1,0 +1,1 @@
+"""Catalog commands: warehouses, zones, bins, items."""

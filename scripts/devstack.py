@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import http.client
 import os
@@ -87,6 +88,24 @@ SERVICES = (
 
 
 @dataclass(frozen=True)
+class Database:
+    """Owned by `<role>_owner` (NOLOGIN), used by the login `<role>` whose URL, password included, is in .env."""
+
+    role: str
+    url_var: str
+
+
+SERVICE_DATABASES = tuple(Database(s.name, s.database_url_var) for s in SERVICES)
+# libs/canonical has integration tests of its own (event store, outbox, consumer) but no
+# application, so its database exists in the test set only.
+LIBRARY_TEST_DATABASE = Database("canonical", "CANONICAL_TEST_DATABASE_URL")
+
+
+def databases(suffix: str) -> list[Database]:
+    return [*SERVICE_DATABASES, LIBRARY_TEST_DATABASE] if suffix == "_test" else list(SERVICE_DATABASES)
+
+
+@dataclass(frozen=True)
 class ProcessGroup:
     """A Procfile run by one background honcho, tracked by its pid file."""
 
@@ -135,8 +154,11 @@ def run(
         check=False,
     )
     if result.returncode != 0:
+        # Name the program and its first arguments only: later ones may hold a password.
+        shown = argv[4:] if argv[0] == "runuser" else argv
+        label = " ".join([Path(shown[0]).name, *shown[1:3]])
         output = f"\n{result.stdout.rstrip()}" if quiet and result.stdout else ""
-        raise DevstackError(f"`{' '.join(argv[:3])} ...` failed with exit status {result.returncode}{output}")
+        raise DevstackError(f"`{label} ...` failed with exit status {result.returncode}{output}")
 
 
 # --- .env ------------------------------------------------------------------------------
@@ -184,6 +206,8 @@ def fresh_env_values(signing_keypair: Callable[[], tuple[str, str]]) -> dict[str
     }
     for service in SERVICES:
         values[service.database_url_var] = pg_url(service.name, secrets.token_hex(24), service.name)
+    library = LIBRARY_TEST_DATABASE.role
+    values[LIBRARY_TEST_DATABASE.url_var] = pg_url(library, secrets.token_hex(24), f"{library}_test")
     return values
 
 
@@ -195,6 +219,7 @@ def ensure_env_file(path: Path, signing_keypair: Callable[[], tuple[str, str]]) 
         raise DevstackError(f"{path} holds one half of the Ed25519 pair: remove it to regenerate both")
 
     def keypair() -> tuple[str, str]:
+        # Generating a pair costs a subprocess; when .env has one, these blanks are dropped below.
         return ("", "") if all(has_pair) else signing_keypair()
 
     missing = {k: v for k, v in fresh_env_values(keypair).items() if k not in existing}
@@ -258,16 +283,17 @@ def without_password(url: str) -> str:
 
 
 def databases_for_tests(settings: Mapping[str, str]) -> dict[str, str]:
-    """Per service: the app role on <svc>_test and the admin login on it, on the admin URL's server."""
+    """<ROLE>_TEST_DATABASE_URL (app login) and <ROLE>_TEST_ADMIN_URL on <role>_test, on the admin URL's server."""
     admin = urlsplit(require(settings, "SENTRY_PG_ADMIN_URL"))
     server = admin.netloc.rpartition("@")[2]
     urls: dict[str, str] = {}
-    for service in SERVICES:
-        app = urlsplit(require(settings, service.database_url_var))
-        database = f"/{service.name}_test"
+    for database in databases("_test"):
+        app = urlsplit(require(settings, database.url_var))
+        path = f"/{database.role}_test"
+        prefix = database.role.upper()
         app_netloc = f"{app.username}:{app.password}@{server}"
-        urls[f"{service.env_prefix}_TEST_DATABASE_URL"] = urlunsplit(app._replace(netloc=app_netloc, path=database))
-        urls[f"{service.env_prefix}_TEST_ADMIN_URL"] = urlunsplit(admin._replace(path=database))
+        urls[f"{prefix}_TEST_DATABASE_URL"] = urlunsplit(app._replace(netloc=app_netloc, path=path))
+        urls[f"{prefix}_TEST_ADMIN_URL"] = urlunsplit(admin._replace(path=path))
     return urls
 
 
@@ -326,11 +352,12 @@ def group_pid(group: ProcessGroup) -> int | None:
     return pid if b"honcho" in cmdline and is_running(pid) else None
 
 
-def start_group(group: ProcessGroup) -> bool:
-    """Start the group's honcho in its own session unless it runs already; True when started."""
-    if group_pid(group) is not None:
-        say(f"{group.name} already running (pid {group_pid(group)})")
-        return False
+def start_group(group: ProcessGroup) -> None:
+    """Start the group's honcho in a session of its own unless it runs already."""
+    running = group_pid(group)
+    if running is not None:
+        say(f"{group.name} already running (pid {running})")
+        return
     if not (VENV_BIN / "honcho").exists():
         raise DevstackError("honcho is not installed in .venv: run `devstack.py deps`")
     if group.logfile.exists():
@@ -348,8 +375,12 @@ def start_group(group: ProcessGroup) -> bool:
             start_new_session=True,
         )
     group.pidfile.write_text(f"{process.pid}\n")
+    # Popen returns as soon as exec has begun; until the interpreter is loaded /proc shows
+    # an empty command line, which group_pid would take for a stale pid file.
+    deadline = time.monotonic() + 5.0
+    while group_pid(group) is None and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     say(f"started {group.name} (honcho pid {process.pid}, log {group.logfile.relative_to(ROOT)})")
-    return True
 
 
 def stop_group(group: ProcessGroup) -> None:
@@ -361,13 +392,17 @@ def stop_group(group: ProcessGroup) -> None:
     # so that they can be killed even if honcho dies before it could stop them.
     tree = [pid, *descendants(pid)]
     say(f"stopping {group.name} (honcho pid {pid})")
-    os.killpg(pid, signal.SIGTERM)
+    # honcho forwards SIGTERM to each process; one that does not exit (a service still in its
+    # startup, waiting for PostgreSQL or Kafka) leaves honcho waiting forever: hence the SIGKILL.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while any(is_running(p) for p in tree) and time.monotonic() < deadline:
         time.sleep(0.2)
     for leftover in (p for p in tree if is_running(p)):
         warn(f"{group.name}: pid {leftover} ignored SIGTERM, sending SIGKILL")
-        os.kill(leftover, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(leftover, signal.SIGKILL)
     group.pidfile.unlink(missing_ok=True)
 
 
@@ -497,10 +532,22 @@ def pg_bin_dir() -> Path | None:
     return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, default=None)
 
 
+def venv_module_missing() -> bool:
+    """Debian's own python3.11 can create a virtualenv only once python3.11-venv is installed."""
+    if (VENV_BIN / "python").exists():
+        return False
+    probe = subprocess.run([python_for_venv(), "-c", "import ensurepip"], capture_output=True, check=False)
+    return probe.returncode != 0
+
+
 def missing_apt_packages() -> list[str]:
     wanted = {"redis-server": "redis-server", "mvn": "maven", "java": "openjdk-17-jre-headless"}
     missing = [package for binary, package in wanted.items() if shutil.which(binary) is None]
-    return (["postgresql"] if pg_bin_dir() is None else []) + missing
+    if pg_bin_dir() is None:
+        missing.append("postgresql")
+    if venv_module_missing():
+        missing.append("python3.11-venv")
+    return missing
 
 
 def as_root(cmd: list[str]) -> list[str]:
@@ -528,9 +575,8 @@ def fingerprint(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def python_requirement_files() -> list[Path]:
-    packages = [ROOT / "libs" / "canonical", *(ROOT / "services" / s.name for s in SERVICES)]
-    return [p / "pyproject.toml" for p in packages] + [ROOT / "requirements-dev.txt"]
+def python_packages() -> list[Path]:
+    return [ROOT / "libs" / "canonical", *(ROOT / "services" / s.name for s in SERVICES)]
 
 
 def python_for_venv() -> str:
@@ -543,16 +589,17 @@ def python_for_venv() -> str:
 
 
 def install_python_packages() -> None:
-    files = python_requirement_files()
-    wanted = fingerprint(files)
+    packages = python_packages()
+    requirements = ROOT / "requirements-dev.txt"
+    wanted = fingerprint([*(p / "pyproject.toml" for p in packages), requirements])
     if DEPS_STAMP.exists() and DEPS_STAMP.read_text().strip() == wanted:
         return
     if not (VENV_BIN / "python").exists():
         say("creating .venv")
         run([python_for_venv(), "-m", "venv", VENV])
     say("installing Python packages into .venv (editable)")
-    editable = [arg for f in files[:-1] for arg in ("-e", str(f.parent))]
-    run([VENV_BIN / "python", "-m", "pip", "install", "-q", *editable, "-r", files[-1]])
+    editable = [arg for package in packages for arg in ("-e", str(package))]
+    run([VENV_BIN / "python", "-m", "pip", "install", "-q", *editable, "-r", requirements])
     DEPS_STAMP.write_text(wanted + "\n")
 
 
@@ -769,25 +816,33 @@ def prepare_kafka() -> None:
 # --- infra -----------------------------------------------------------------------------
 
 
-def infra_up(settings: Mapping[str, str]) -> bool:
-    """Start PostgreSQL, Redis and Kafka unless running; True when this call started the honcho group."""
+def infra_up(settings: Mapping[str, str]) -> None:
+    """Start PostgreSQL, Redis and Kafka unless running, and wait until each answers."""
     for folder in (RUN_DIR, LOG_DIR, REDIS_DIR, KAFKA_DATA):
         folder.mkdir(parents=True, exist_ok=True)
     prepare_kafka()
     # Redis and Kafka boot while postgres initialises.
-    started = start_group(INFRA)
+    start_group(INFRA)
     start_postgres(settings)
     password = require(settings, "REDIS_PASSWORD")
     redis_url = settings.get("REDIS_URL", REDIS_URL)
     wait_for("redis", lambda: redis_ready(redis_url, password), group=INFRA, timeout=INFRA_TIMEOUT_S)
     bootstrap = settings.get("KAFKA_BOOTSTRAP_SERVERS", KAFKA_BOOTSTRAP)
     wait_for("kafka", lambda: kafka_ready(bootstrap), group=INFRA, timeout=INFRA_TIMEOUT_S)
-    return started
 
 
-def infra_down() -> None:
-    stop_group(INFRA)
-    stop_postgres()
+def infra_running() -> tuple[bool, bool]:
+    """Whether Redis+Kafka (honcho) and PostgreSQL are running now."""
+    return group_pid(INFRA) is not None, pg_running()
+
+
+def infra_down(keep: tuple[bool, bool] = (False, False)) -> None:
+    """Stop Redis+Kafka and PostgreSQL, except what `keep` (from infra_running) says to leave."""
+    keep_group, keep_postgres = keep
+    if not keep_group:
+        stop_group(INFRA)
+    if not keep_postgres:
+        stop_postgres()
 
 
 def cmd_infra_up(_: argparse.Namespace) -> int:
@@ -806,9 +861,9 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def provision_sql(service: Service, app_password: str, database: str) -> str:
+def provision_sql(app: str, app_password: str, database: str) -> str:
     """Idempotent psql script: owner and app roles (password synced with .env), database, CONNECT."""
-    owner, app = f"{service.name}_owner", service.name
+    owner = f"{app}_owner"
     # Every name and the password go through sql_ident / sql_literal (or format's %I).
     return (
         f"SELECT format('CREATE ROLE %I NOLOGIN', {sql_literal(owner)})"  # noqa: S608
@@ -823,33 +878,27 @@ def provision_sql(service: Service, app_password: str, database: str) -> str:
     )
 
 
-def migrations_available() -> bool:
-    migrate = VENV_BIN / "sentry-migrate"
-    if not migrate.exists():
-        return False
-    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('canonical.migrations') is None)"
-    return subprocess.run([str(VENV_BIN / "python"), "-c", probe], check=False).returncode == 0
-
-
 def provision(settings: Mapping[str, str], suffix: str) -> None:
+    """Roles and databases for every service (plus the library's, for tests), then the services' migrations."""
     admin_url = require(settings, "SENTRY_PG_ADMIN_URL")
-    for service in SERVICES:
-        password = urlsplit(require(settings, service.database_url_var)).password or ""
-        psql(admin_url, provision_sql(service, password, service.name + suffix))
-    say(f"databases ready: {', '.join(s.name + suffix for s in SERVICES)}")
-    if not migrations_available():
-        warn("sentry-migrate (canonical.migrations) is not installed yet: migrations skipped")
+    wanted = databases(suffix)
+    for database in wanted:
+        password = urlsplit(require(settings, database.url_var)).password or ""
+        psql(admin_url, provision_sql(database.role, password, database.role + suffix))
+    say(f"databases ready: {', '.join(d.role + suffix for d in wanted)}")
+    if not (VENV_BIN / "sentry-migrate").exists():
+        warn("sentry-migrate is not installed in .venv: migrations skipped")
         return
     for service in SERVICES:
+        # The admin URL travels in the environment: a command line is visible to every local user.
         run(
             [
                 VENV_BIN / "sentry-migrate",
                 service.name,
-                "--admin-url",
-                with_database(admin_url, service.name + suffix),
                 "--migrations",
                 ROOT / "services" / service.name / "migrations",
-            ]
+            ],
+            env={**os.environ, "SENTRY_MIGRATE_ADMIN_URL": with_database(admin_url, service.name + suffix)},
         )
     say(f"migrations applied ({suffix or 'dev'} databases)")
 
@@ -989,7 +1038,10 @@ def run_steps(steps: Sequence[tuple[str, list[str]]], env: Mapping[str, str]) ->
     results: dict[str, int] = {}
     for name, cmd in steps:
         say(f"running {name}")
-        finished = subprocess.run(cmd, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL, check=False)
+        try:
+            finished = subprocess.run(cmd, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL, check=False)
+        except FileNotFoundError as error:
+            raise DevstackError(f"{cmd[0]} is missing: run `devstack.py deps`") from error
         results[name] = finished.returncode
     return results
 
@@ -1010,13 +1062,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     dotenv = load_settings()
     external = external_infra(dotenv)
     settings = {**dotenv, **(external or {})}
-    started = False
     if external:
         say(f"using the environment's Kafka ({external['KAFKA_BOOTSTRAP_SERVERS']}) and PostgreSQL")
-    else:
-        started = group_pid(INFRA) is None or not pg_running()
-        infra_up(settings)
+    # Leave running afterwards exactly what was running before (a developer's `make up`).
+    before = (True, True) if external else infra_running()
     try:
+        if not external:
+            infra_up(settings)
         provision(settings, "_test")
         env = {**os.environ, **settings, **databases_for_tests(settings)}
         extra: list[str] = args.pytest_args
@@ -1024,8 +1076,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         steps = [*lint_steps(), ("pytest", [str(VENV_BIN / "pytest"), *pytest_args])]
         return summarize(run_steps(steps, env))
     finally:
-        if started:
-            infra_down()
+        infra_down(keep=before)
 
 
 def cmd_lint(_: argparse.Namespace) -> int:
@@ -1033,7 +1084,8 @@ def cmd_lint(_: argparse.Namespace) -> int:
 
 
 def cmd_bench(_: argparse.Namespace) -> int:
-    scripts = sorted((ROOT / "bench").glob("*.py"))
+    # A benchmark is a script meant to run as a program; bench/ also holds helper modules.
+    scripts = [p for p in sorted((ROOT / "bench").glob("*.py")) if '__name__ == "__main__"' in p.read_text()]
     if not scripts:
         say("no benchmarks in bench/")
         return 0
@@ -1087,6 +1139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`status | head`): end quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -179,7 +179,10 @@ def test_test_urls_point_at_the_test_databases() -> None:
     assert (app.username, app.password) == ("inventory", own.password)
     assert (app.hostname, app.port, app.path) == ("db.example", 6543, "/inventory_test")
     assert urls["AUDIT_TEST_ADMIN_URL"] == "postgresql://admin:pw@db.example:6543/audit_test"
-    assert len(urls) == 2 * len(devstack.SERVICES)
+    library = urlsplit(urls["CANONICAL_TEST_DATABASE_URL"])
+    assert (library.username, library.hostname, library.path) == ("canonical", "db.example", "/canonical_test")
+    assert urls["CANONICAL_TEST_ADMIN_URL"] == "postgresql://admin:pw@db.example:6543/canonical_test"
+    assert len(urls) == 2 * (len(devstack.SERVICES) + 1)
 
 
 def test_url_helpers() -> None:
@@ -191,8 +194,7 @@ def test_url_helpers() -> None:
 
 
 def test_provision_sql_is_idempotent_and_quotes_everything() -> None:
-    service = devstack.Service("inventory", 5101)
-    sql = devstack.provision_sql(service, "pa'ss", "inventory_test")
+    sql = devstack.provision_sql("inventory", "pa'ss", "inventory_test")
     assert "WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'inventory_owner')\\gexec" in sql
     assert "CREATE ROLE %I NOLOGIN" in sql
     assert "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'inventory_test')\\gexec" in sql
@@ -200,6 +202,11 @@ def test_provision_sql_is_idempotent_and_quotes_everything() -> None:
     assert "ALTER ROLE \"inventory\" WITH LOGIN PASSWORD 'pa''ss';" in sql
     assert 'REVOKE ALL ON DATABASE "inventory_test" FROM PUBLIC;' in sql
     assert 'GRANT CONNECT ON DATABASE "inventory_test" TO "inventory";' in sql
+
+
+def test_the_library_database_exists_for_tests_only() -> None:
+    assert [d.role for d in devstack.databases("")] == list(CONTRACT_PORTS)
+    assert [d.role for d in devstack.databases("_test")] == [*CONTRACT_PORTS, "canonical"]
 
 
 # --- environment override for `test` ---------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import re
 import sys
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 import asyncpg
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+ADMIN_URL_VARIABLE = "SENTRY_MIGRATE_ADMIN_URL"
 _LOCK_KEY = 7_404_202_601  # any constant: serialises concurrent runners on one database
 
 
@@ -127,11 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="sentry-migrate", description="Apply a Sentry WMS service's database migrations."
     )
     parser.add_argument("service", help="service name, e.g. inventory")
-    parser.add_argument("--admin-url", required=True, help="URL of a role allowed to SET ROLE to the owner")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get(ADMIN_URL_VARIABLE),
+        help=f"URL of a role allowed to SET ROLE to the owner (default: ${ADMIN_URL_VARIABLE}; prefer the"
+        " variable, a command line is visible to every local user)",
+    )
     parser.add_argument("--migrations", required=True, type=Path, help="the service's migrations folder")
     parser.add_argument("--owner-role", help="role that owns the objects (default <service>_owner; '' to skip)")
     parser.add_argument("--app-role", help="login role of the service (default <service>)")
     args = parser.parse_args(argv)
+    if not args.admin_url:
+        parser.error(f"no admin URL: set {ADMIN_URL_VARIABLE} or pass --admin-url")
     owner = f"{args.service}_owner" if args.owner_role is None else args.owner_role
     app = args.app_role or args.service
     print(f"migrating {args.service}", flush=True)

@@ -35,7 +35,6 @@ class ServiceSettings(BaseSettings):
     secret_rules: ClassVar[dict[str, SecretRule]] = {}
 
     database_url: SecretStr = Field(description="The service's own PostgreSQL database, app role.")
-    database_pool_min: int = Field(default=2, ge=1, le=100)
     database_pool_max: int = Field(default=20, ge=1, le=500)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = Field(default="wms.", pattern=r"^[a-zA-Z0-9._-]*$")
@@ -125,7 +124,7 @@ def load_settings(settings_type: type[SettingsT]) -> SettingsT:
         if (p := rule(variable, os.environ.get(variable))) is not None
     ]
     try:
-        settings = settings_type()  # type: ignore[call-arg]  # fields come from the environment
+        settings = settings_type()
     except ValidationError as error:
         problems += [p for p in validation_problems(error) if p not in problems]
     if problems:

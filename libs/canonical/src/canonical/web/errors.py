@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from canonical.errors import DomainError
+from canonical.workers import INFRASTRUCTURE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,20 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _dependency_down(request: Request, error: Exception) -> JSONResponse:
+    log.warning("%s %s: dependency unavailable: %s", request.method, request.url.path, error)
+    return JSONResponse(
+        {"error": "Service temporarily unavailable", "code": "service_unavailable",
+         "message": "A dependency of this service is unavailable; retry shortly."},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for error_type in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(error_type, _dependency_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,7 +16,6 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from canonical.config.settings import ServiceSettings
 from canonical.db import create_pool
@@ -29,7 +28,6 @@ from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff, Worker
 log = logging.getLogger(__name__)
 
 SHUTDOWN_DRAIN_S = 10.0
-DATABASE_CONNECT_TIMEOUT_S = 60.0
 _DATABASE_PROBE_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, RuntimeError, *INFRASTRUCTURE_ERRORS)
 
 WorkerFactory = Callable[["ServiceRuntime"], Sequence[Worker]]
@@ -71,18 +69,15 @@ class ServiceRuntime:
         return sorted(topic_name(self.settings.kafka_topic_prefix, c) for c in self.registry.contexts())
 
     async def start(self) -> None:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(INFRASTRUCTURE_ERRORS),
-            wait=wait_exponential(multiplier=0.2, max=5),
-            stop=stop_after_delay(DATABASE_CONNECT_TIMEOUT_S),
-            reraise=True,
-        ):
-            with attempt:
-                self._pool = await create_pool(
-                    self.settings.database_url.get_secret_value(),
-                    min_size=self.settings.database_pool_min,
-                    max_size=self.settings.database_pool_max,
-                )
+        """Return at once: connections are opened on first use and Kafka is joined in the background.
+
+        Start-up never blocks on a dependency, so the process answers /healthz,
+        reports what it waits for on /readyz, and stops promptly on SIGTERM
+        even while PostgreSQL or Kafka is down.
+        """
+        self._pool = await create_pool(
+            self.settings.database_url.get_secret_value(), min_size=0, max_size=self.settings.database_pool_max
+        )
         self._spawn(self._connect_kafka_and_start_workers(), "kafka-connect")
 
     async def stop(self) -> None:

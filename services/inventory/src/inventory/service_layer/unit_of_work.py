@@ -16,7 +16,8 @@ class WarehouseRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    warehouses: WarehouseRepository
+    @property
+    def warehouses(self) -> WarehouseRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

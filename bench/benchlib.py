@@ -1,0 +1,95 @@
+"""What every benchmark shares: percentiles, the results file, the printed table.
+
+Results follow BENCHMARKS.md: `bench/results/<name>.json` with the date, the
+commit, the machine and one row per scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).parent / "results"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: str
+    concurrency: int
+    requests: int
+    errors: int
+    throughput_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, round(fraction * len(sorted_values) + 0.5))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def summarise(
+    scenario: str, concurrency: int, latencies_s: list[float], errors: int, elapsed_s: float
+) -> ScenarioResult:
+    ordered = sorted(latencies_s)
+    return ScenarioResult(
+        scenario=scenario,
+        concurrency=concurrency,
+        requests=len(ordered) + errors,
+        errors=errors,
+        throughput_per_s=round(len(ordered) / elapsed_s, 1) if elapsed_s > 0 else 0.0,
+        p50_ms=round(percentile(ordered, 0.50) * 1000, 2),
+        p95_ms=round(percentile(ordered, 0.95) * 1000, 2),
+        p99_ms=round(percentile(ordered, 0.99) * 1000, 2),
+    )
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def machine() -> dict[str, object]:
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {"nproc": os.cpu_count(), "mem_gib": round(pages / 2**30), "python": platform.python_version()}
+
+
+def write_results(name: str, results: list[ScenarioResult], notes: dict[str, object] | None = None) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    document: dict[str, object] = {
+        "benchmark": name,
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": git_commit(),
+        "machine": machine(),
+        "results": [asdict(r) for r in results],
+    }
+    if notes:
+        document["notes"] = notes
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def print_table(results: list[ScenarioResult]) -> None:
+    header = f"{'scenario':<28}{'conc':>6}{'n':>8}{'err':>5}{'per_s':>10}{'p50_ms':>9}{'p95_ms':>9}{'p99_ms':>9}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.scenario:<28}{r.concurrency:>6}{r.requests:>8}{r.errors:>5}{r.throughput_per_s:>10.1f}"
+            f"{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{r.p99_ms:>9.2f}"
+        )

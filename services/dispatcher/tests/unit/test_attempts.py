@@ -1,0 +1,101 @@
+"""Retry schedule and the settlement of an attempt's outcome."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dispatcher.domain.attempts import (
+    MAX_ATTEMPTS,
+    MAX_JITTER,
+    RETRY_DELAYS,
+    AttemptOutcome,
+    DeliveryStatus,
+    ErrorKind,
+    NextAttempt,
+    outcome_of_response,
+    retry_delay,
+    settle,
+)
+
+FAILED = AttemptOutcome(ErrorKind.SERVER_ERROR, 500, 12)
+DELIVERED = AttemptOutcome(None, 204, 12)
+
+
+def test_every_attempt_but_the_last_has_a_delay_before_the_next() -> None:
+    assert len(RETRY_DELAYS) == MAX_ATTEMPTS - 1
+    assert list(RETRY_DELAYS) == sorted(RETRY_DELAYS)
+
+
+@pytest.mark.parametrize(
+    ("failed_attempt", "nominal"),
+    [
+        (1, timedelta(seconds=5)),
+        (2, timedelta(seconds=30)),
+        (3, timedelta(minutes=2)),
+        (4, timedelta(minutes=10)),
+        (5, timedelta(hours=1)),
+        (6, timedelta(hours=3)),
+        (7, timedelta(hours=6)),
+    ],
+)
+def test_retry_delay_is_the_schedule_stretched_by_the_jitter(failed_attempt: int, nominal: timedelta) -> None:
+    assert retry_delay(failed_attempt, 0.0) == nominal
+    assert retry_delay(failed_attempt, MAX_JITTER) == nominal * 1.1
+    assert retry_delay(failed_attempt, -MAX_JITTER) == nominal * 0.9
+
+
+@pytest.mark.parametrize("jitter", [0.11, -0.5, 1.0])
+def test_jitter_beyond_ten_percent_is_refused(jitter: float) -> None:
+    with pytest.raises(ValueError, match="jitter"):
+        retry_delay(1, jitter)
+
+
+@pytest.mark.parametrize("attempt", [0, MAX_ATTEMPTS, MAX_ATTEMPTS + 1])
+def test_there_is_no_retry_after_the_last_attempt(attempt: int) -> None:
+    with pytest.raises(ValueError, match="no next attempt"):
+        retry_delay(attempt, 0.0)
+
+
+@pytest.mark.parametrize("attempt", range(1, MAX_ATTEMPTS + 1))
+def test_a_delivered_attempt_succeeds_whatever_its_number(attempt: int) -> None:
+    settlement = settle(attempt, DELIVERED, 0.0)
+    assert settlement.status is DeliveryStatus.SUCCEEDED
+    assert settlement.next_attempt is None
+
+
+def test_a_failed_attempt_schedules_the_next_one() -> None:
+    settlement = settle(1, FAILED, 0.05)
+    assert settlement.status is DeliveryStatus.FAILED
+    assert settlement.next_attempt == NextAttempt(2, timedelta(seconds=5) * 1.05)
+
+
+def test_the_last_failed_attempt_goes_to_the_dead_letter_queue() -> None:
+    settlement = settle(MAX_ATTEMPTS, FAILED, 0.0)
+    assert settlement.status is DeliveryStatus.DLQ
+    assert settlement.next_attempt is None
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (200, None),
+        (202, None),
+        (299, None),
+        (101, ErrorKind.REDIRECTED),
+        (301, ErrorKind.REDIRECTED),
+        (308, ErrorKind.REDIRECTED),
+        (400, ErrorKind.CLIENT_ERROR),
+        (410, ErrorKind.CLIENT_ERROR),
+        (429, ErrorKind.CLIENT_ERROR),
+        (500, ErrorKind.SERVER_ERROR),
+        (503, ErrorKind.SERVER_ERROR),
+        (799, ErrorKind.UNKNOWN),
+    ],
+)
+def test_only_a_2xx_is_a_delivery(status: int, kind: ErrorKind | None) -> None:
+    outcome = outcome_of_response(status, 40)
+    assert outcome.error_kind == kind
+    assert outcome.delivered is (kind is None)
+    assert (outcome.http_status, outcome.response_time_ms) == (status, 40)

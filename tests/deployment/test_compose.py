@@ -112,10 +112,8 @@ def test_migrations_run_from_each_service_image(compose: ComposeFile, contract: 
         assert compose.one_shot(f"migrate-{name}")
         assert migrate["image"] == compose.services[name]["image"], f"migrate-{name} must use the {name} image"
         assert migrate["entrypoint"] == ["sentry-migrate"]
-        command = migrate["command"]
-        assert command[0] == name, command
-        assert command[-2:] == ["--migrations", "/app/migrations"], command
-        admin_url = command[command.index("--admin-url") + 1]
+        assert migrate["command"] == [name, "--migrations", "/app/migrations"], "no admin URL on a command line"
+        admin_url = compose.environment(f"migrate-{name}")["SENTRY_MIGRATE_ADMIN_URL"]
         assert admin_url.endswith(f"@postgres:5432/{name}"), admin_url
         assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
 

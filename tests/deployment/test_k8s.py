@@ -90,8 +90,10 @@ def test_services_follow_the_contract(overlay: KustomizeTree, contract: Contract
         (migrate,) = [c for c in pod["initContainers"] if c["name"] == "migrate"]
         assert migrate["image"] == main["image"], "migrations come from the service's own image"
         assert migrate["command"] == ["sentry-migrate"]
-        assert migrate["args"][0] == name
-        assert migrate["args"][-2:] == ["--migrations", "/app/migrations"]
+        assert migrate["args"] == [name, "--migrations", "/app/migrations"], "no admin URL in args"
+        admin_url = _env(migrate)["SENTRY_MIGRATE_ADMIN_URL"]["value"]
+        assert admin_url.startswith("postgresql://$(SENTRY_PG_ADMIN_USER):$(POSTGRES_PASSWORD)@"), admin_url
+        assert f"/{name}?" in admin_url, admin_url
 
         service = overlay.named("Service", name)
         assert service["spec"]["ports"][0]["port"] == spec.port, name

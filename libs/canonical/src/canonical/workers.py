@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError
 
 # Failures of the database or the broker themselves: no event or row is at
 # fault, so the work is retried (with backoff) rather than given up on.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,

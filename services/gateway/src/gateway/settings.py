@@ -33,7 +33,9 @@ class Settings(ServiceSettings):
 
     @property
     def bind_host(self) -> str:
-        return self.api_bind_host
+        # Natively the gateway listens where it is exposed. In a container it listens on
+        # SERVICE_HOST (0.0.0.0 in the image) and API_BIND_HOST is where the port is published.
+        return self.service_host if "service_host" in self.model_fields_set else self.api_bind_host
 
     @model_validator(mode="after")
     def _no_forgeable_proxy_headers_on_an_open_bind(self) -> Settings:

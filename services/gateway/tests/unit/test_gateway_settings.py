@@ -15,7 +15,7 @@ def gateway_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("JWT_SECRET", "SENTRY_TOKEN_PEPPER", "SENTRY_PUBSUB_HMAC_KEY", "REDIS_PASSWORD"):
         monkeypatch.setenv(variable, secrets.token_hex(32))
     monkeypatch.setenv("SENTRY_INTERNAL_SIGNING_KEY", generate_identity_keys().private_setting)
-    for variable in ("TRUST_PROXY", "API_BIND_HOST", "SENTRY_ALLOW_OPEN_BIND", "SERVICE_PORT"):
+    for variable in ("TRUST_PROXY", "API_BIND_HOST", "SENTRY_ALLOW_OPEN_BIND", "SERVICE_HOST", "SERVICE_PORT"):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -41,3 +41,13 @@ async def test_health_says_only_status_and_service() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
         response = await client.get("/api/health")
     assert response.json() == {"status": "ok", "service": "sentry-wms"}
+
+
+@pytest.mark.usefixtures("gateway_environment")
+def test_in_a_container_it_listens_on_service_host_and_the_guard_judges_the_published_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SERVICE_HOST", "0.0.0.0")
+    monkeypatch.setenv("TRUST_PROXY", "true")
+    settings = load_settings(Settings)
+    assert (settings.bind_host, settings.api_bind_host) == ("0.0.0.0", "127.0.0.1")

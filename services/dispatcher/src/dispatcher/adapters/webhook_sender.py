@@ -34,7 +34,7 @@ class WebhookSender:
     def __init__(self, *, connect_timeout_s: float, read_timeout_s: float, total_timeout_s: float) -> None:
         self._total_timeout_s = total_timeout_s
         self._client = httpx.AsyncClient(
-            follow_redirects=True,
+            follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(connect=connect_timeout_s, read=read_timeout_s, write=read_timeout_s, pool=None),
             limits=httpx.Limits(max_keepalive_connections=0),

@@ -31,7 +31,7 @@ TOLERANCE_S = 5 * 60
 
 
 class InvalidSecret(ValueError):
-    """The text is not a `whsec_` secret (never says why in terms of its content)."""
+    """The text is not a `whsec_` secret. The message never quotes the text: it may be a real secret, mistyped."""
 
 
 class InvalidSignature(ValueError):

@@ -83,7 +83,7 @@ def warehouse_event(writer_index: int, sequence: int) -> CloudEvent:
         subject=f"bench-{writer_index}",
         dataschema=event_type.dataschema,
         data={
-            "warehouse_id": writer_index * 1_000_000 + sequence,
+            "warehouse_id": writer_index * 1_000_000 + sequence + 1,
             "warehouse_code": f"B{writer_index}-{sequence}",
             "warehouse_name": "Bench",
             "address": None,
@@ -124,16 +124,20 @@ async def outbox_to_consumer(pool: asyncpg.Pool, bootstrap: str, events: int, co
             event = warehouse_event(writer_index, version)
             async with pool.acquire() as connection, connection.transaction():
                 await writer.append(connection, f"bench-{writer_index}", version, [event])
-            appended_at[event.id] = time.perf_counter()
+                # Stamped before the commit: once it commits, the relay and the consumer
+                # may run before this task resumes.
+                appended_at[event.id] = time.perf_counter()
 
-    started = time.perf_counter()
-    per_writer = events // concurrency
-    await asyncio.gather(*(write(i, per_writer) for i in range(concurrency)))
-    await asyncio.wait_for(all_applied.wait(), timeout=120)
-    elapsed = time.perf_counter() - started
-    stop.set()
-    await asyncio.gather(*workers)
-    await producer.stop()
+    try:
+        started = time.perf_counter()
+        per_writer = events // concurrency
+        await asyncio.gather(*(write(i, per_writer) for i in range(concurrency)))
+        await asyncio.wait_for(all_applied.wait(), timeout=120)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+        await producer.stop()
     return summarise("outbox_to_consumer", concurrency, latencies, 0, elapsed)
 
 

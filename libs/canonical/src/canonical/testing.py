@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from fastapi import FastAPI
 
 from canonical.identity import HEADER, Identity, sign_identity
+from canonical.kafka import create_producer
 from canonical.migrations import migrate
 
 T = TypeVar("T")
@@ -33,6 +34,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class TestDatabase:
+    __test__ = False  # a fixture value, not a test class for pytest to collect
+
     service: str
     app_url: str
     admin_url: str
@@ -82,6 +85,17 @@ async def wipe_tables(admin_url: str) -> None:
 
 def kafka_bootstrap() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+async def publish(topic: str, *payloads: bytes, key: bytes = b"test") -> None:
+    """Put raw records on a topic, as another service's relay (or a hostile producer) would."""
+    producer = create_producer(kafka_bootstrap(), "test-publisher")
+    await producer.start()
+    try:
+        for payload in payloads:
+            await producer.send_and_wait(topic, payload, key=key)
+    finally:
+        await producer.stop()
 
 
 def unique_topic_prefix() -> str:

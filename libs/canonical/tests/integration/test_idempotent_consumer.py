@@ -8,8 +8,8 @@ from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import topic_name
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer, PoisonEvent
-from canonical.kafka import create_producer, ensure_topics
-from canonical.testing import eventually, kafka_bootstrap
+from canonical.kafka import ensure_topics
+from canonical.testing import eventually, kafka_bootstrap, publish
 
 from .events import warehouse_created
 
@@ -25,16 +25,6 @@ async def record_effect(connection: Connection, events: Sequence[CloudEvent]) ->
         )
 
 
-async def publish(topic: str, payloads: list[bytes]) -> None:
-    producer = create_producer(kafka_bootstrap(), "consumer-test")
-    await producer.start()
-    try:
-        for payload in payloads:
-            await producer.send_and_wait(topic, payload, key=b"warehouse-1")
-    finally:
-        await producer.stop()
-
-
 async def test_redelivered_events_take_effect_once_and_poison_is_set_aside(
     pool: asyncpg.Pool, topic_prefix: str
 ) -> None:
@@ -43,8 +33,7 @@ async def test_redelivered_events_take_effect_once_and_poison_is_set_aside(
     first, second = warehouse_created(1), warehouse_created(2)
     poison = warehouse_created(3, code="POISON")
     await publish(
-        topic,
-        [first.to_json(), first.to_json(), b"{not json", poison.to_json(), second.to_json(), first.to_json()],
+        topic, first.to_json(), first.to_json(), b"{not json", poison.to_json(), second.to_json(), first.to_json()
     )
 
     config = ConsumerConfig(f"probe-{topic_prefix}", [topic], kafka_bootstrap())
@@ -79,9 +68,9 @@ async def test_offsets_are_committed_after_the_effect_so_a_restart_resumes(
             stop.set()
             await task
 
-    await publish(topic, [warehouse_created(1).to_json()])
+    await publish(topic, warehouse_created(1).to_json())
     await run_until(1)
-    await publish(topic, [warehouse_created(2).to_json()])
+    await publish(topic, warehouse_created(2).to_json())
     await run_until(2)
     assert await pool.fetchval("SELECT count(*) FROM processed_events WHERE consumer = $1", config.name) == 2
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 
 from canonical.config.secrets import check_fernet_key, check_strong_secret
 from canonical.config.settings import InternalServiceSettings, SecretRule
@@ -29,6 +29,10 @@ class Settings(InternalServiceSettings):
     dispatcher_max_concurrent_posts: int = Field(default=16, ge=1, le=100)
     # Retries fall due without a notification; this is how late one can be noticed.
     dispatcher_fallback_poll_ms: int = Field(default=1_000, ge=500, le=10_000)
+    # A send may take up to DISPATCHER_HTTP_TIMEOUT_MS: give in-flight posts time to finish on SIGTERM.
+    shutdown_drain_s: float = Field(
+        default=30.0, ge=1, le=300, validation_alias=AliasChoices("DISPATCHER_SHUTDOWN_DRAIN_S", "SHUTDOWN_DRAIN_S")
+    )
 
     @model_validator(mode="after")
     def _phase_timeouts_fit_the_wall_clock(self) -> Settings:

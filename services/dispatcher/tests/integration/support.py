@@ -21,7 +21,6 @@ from pydantic import SecretStr
 
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import default_registry, topic_name
-from canonical.kafka import create_producer
 from canonical.testing import (
     ADMIN,
     IdentityKeys,
@@ -164,16 +163,6 @@ def warehouse_created(warehouse_id: int) -> CloudEvent:
         correlationid=str(uuid.uuid4()),
         actor="00000000-0000-4000-8000-000000000001",
     )
-
-
-async def publish(topic: str, *payloads: bytes) -> None:
-    producer = create_producer(kafka_bootstrap(), "dispatcher-test")
-    await producer.start()
-    try:
-        for payload in payloads:
-            await producer.send_and_wait(topic, payload, key=b"warehouse")
-    finally:
-        await producer.stop()
 
 
 def signature_is_valid(secret: str, delivery: ReceivedDelivery, *, tolerance_s: int = 300) -> bool:

@@ -11,11 +11,11 @@ import pytest
 
 from canonical import testing
 from canonical.identity import Identity
-from canonical.testing import IdentityKeys, eventually, wipe_tables
+from canonical.testing import IdentityKeys, eventually, publish, wipe_tables
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.domain.signing import WebhookSecret
 
-from .support import Dispatcher, Receiver, attempts_settled_as, publish, running_dispatcher, warehouse_created
+from .support import Dispatcher, Receiver, attempts_settled_as, running_dispatcher, warehouse_created
 
 pytestmark = pytest.mark.integration
 

@@ -10,14 +10,13 @@ from datetime import datetime
 import pytest
 
 from canonical import testing
-from canonical.testing import IdentityKeys, eventually
+from canonical.testing import IdentityKeys, eventually, publish
 
 from .support import (
     Dispatcher,
     ReceivedDelivery,
     Receiver,
     attempts_settled_as,
-    publish,
     running_dispatcher,
     signature_is_valid,
     warehouse_created,

@@ -46,6 +46,7 @@ class ServiceSettings(BaseSettings):
     sentry_validate_event_schemas: bool = True
     outbox_poll_interval_ms: int = Field(default=500, ge=10, le=60_000)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    shutdown_drain_s: float = Field(default=10.0, ge=1, le=300, description="grace for workers on SIGTERM")
 
     @model_validator(mode="after")
     def _secrets_are_strong(self) -> ServiceSettings:

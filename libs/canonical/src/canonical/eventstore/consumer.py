@@ -76,11 +76,15 @@ class IdempotentConsumer:
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
                 if consumer.assignment():
                     self.assigned.set()
+                done = {}
                 for partition, records in batches.items():
                     await self._apply_until_done(stop, partition, records)
                     if stop.is_set():
-                        return
-                    await consumer.commit({partition: records[-1].offset + 1})
+                        break  # not applied: leave its offset uncommitted
+                    done[partition] = records[-1].offset + 1
+                if done:
+                    # One commit per poll, not per partition: a commit is a round trip to the coordinator.
+                    await consumer.commit(done)
         finally:
             await consumer.stop()
 

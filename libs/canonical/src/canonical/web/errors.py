@@ -68,8 +68,11 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 async def _dependency_down(request: Request, error: Exception) -> JSONResponse:
     log.warning("%s %s: dependency unavailable: %s", request.method, request.url.path, error)
     return JSONResponse(
-        {"error": "Service temporarily unavailable", "code": "service_unavailable",
-         "message": "A dependency of this service is unavailable; retry shortly."},
+        {
+            "error": "Service temporarily unavailable",
+            "code": "service_unavailable",
+            "message": "A dependency of this service is unavailable; retry shortly.",
+        },
         status_code=503,
         headers={"Retry-After": "1"},
     )

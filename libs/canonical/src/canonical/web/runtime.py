@@ -27,7 +27,6 @@ from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff, Worker
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_DRAIN_S = 10.0
 _DATABASE_PROBE_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, RuntimeError, *INFRASTRUCTURE_ERRORS)
 
 WorkerFactory = Callable[["ServiceRuntime"], Sequence[Worker]]
@@ -83,7 +82,7 @@ class ServiceRuntime:
     async def stop(self) -> None:
         self.stop_event.set()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=SHUTDOWN_DRAIN_S)
+            _, pending = await asyncio.wait(self._tasks, timeout=self.settings.shutdown_drain_s)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

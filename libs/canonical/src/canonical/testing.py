@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from fastapi import FastAPI
 
+from canonical.db import create_pool
 from canonical.identity import HEADER, Identity, sign_identity
 from canonical.kafka import create_producer
 from canonical.migrations import migrate
@@ -81,6 +82,17 @@ async def wipe_tables(admin_url: str) -> None:
             await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def wiped_pool(database: TestDatabase, *, max_size: int = 8) -> AsyncIterator[asyncpg.Pool]:
+    """Empty the test database, then lend a pool on the service's own (least-privilege) role."""
+    await wipe_tables(database.admin_url)
+    pool = await create_pool(database.app_url, min_size=1, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def kafka_bootstrap() -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
 from canonical.testing import (
@@ -16,7 +15,7 @@ from canonical.testing import (
     prepare_test_database,
     require_test_database,
     unique_topic_prefix,
-    wipe_tables,
+    wiped_pool,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,10 +30,8 @@ async def database() -> TestDatabase:
 
 @pytest.fixture
 async def pool(database: TestDatabase) -> AsyncIterator[asyncpg.Pool]:
-    await wipe_tables(database.admin_url)
-    pool = await create_pool(database.app_url, min_size=1, max_size=8)
-    yield pool
-    await pool.close()
+    async with wiped_pool(database) as pool:
+        yield pool
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from canonical.db import create_pool
-from canonical.testing import TestDatabase, prepare_test_database, require_test_database, wipe_tables
+from canonical.testing import TestDatabase, prepare_test_database, require_test_database, wiped_pool
 
 MIGRATIONS = Path(__file__).parents[2] / "migrations"
 
@@ -23,10 +22,8 @@ async def audit_database() -> TestDatabase:
 
 @pytest.fixture
 async def audit_pool(audit_database: TestDatabase) -> AsyncIterator[asyncpg.Pool]:
-    await wipe_tables(audit_database.admin_url)
-    pool = await create_pool(audit_database.app_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
+    async with wiped_pool(audit_database, max_size=4) as pool:
+        yield pool
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ import asyncpg
 import pytest
 
 from canonical import testing
-from canonical.db import create_pool
-from canonical.testing import wipe_tables
 from dispatcher.adapters.delivery_store import (
     NOTIFY_CHANNEL,
     NewDelivery,
@@ -37,10 +35,8 @@ SERVER_ERROR = AttemptOutcome(ErrorKind.SERVER_ERROR, 503, 20)
 
 @pytest.fixture
 async def pool(database: testing.TestDatabase) -> AsyncIterator[asyncpg.Pool]:
-    await wipe_tables(database.admin_url)
-    pool = await create_pool(database.app_url, min_size=1, max_size=8)
-    yield pool
-    await pool.close()
+    async with testing.wiped_pool(database) as pool:
+        yield pool
 
 
 async def subscription(pool: asyncpg.Pool, status: str = "active") -> uuid.UUID:

@@ -1,7 +1,12 @@
+from pathlib import Path
+
 import pytest
 
+import canonical
 from canonical.events.envelope import CloudEvent
-from canonical.events.registry import CATALOG, EventSchemaViolation, UnknownEventType, default_registry
+from canonical.events.registry import EventSchemaViolation, UnknownEventType, default_registry
+
+SCHEMA_ROOT = Path(canonical.__file__).parent / "schemas" / "events"
 
 VALID_WAREHOUSE = {
     "warehouse_id": 1,
@@ -13,9 +18,11 @@ VALID_WAREHOUSE = {
 }
 
 
-def test_every_catalogued_type_loads_with_its_schema() -> None:
+def test_every_schema_file_is_a_registered_type_with_a_context_and_aggregate() -> None:
     registry = default_registry()
-    assert {(t.name, t.version) for t in registry.all()} == set(CATALOG)
+    files = {(p.parent.name, int(p.stem)) for p in SCHEMA_ROOT.glob("*/*.json")}
+    assert {(t.name, t.version) for t in registry.all()} == files
+    assert all(t.context and t.aggregate_type for t in registry.all())
 
 
 def test_schema_rejects_missing_and_unknown_fields() -> None:

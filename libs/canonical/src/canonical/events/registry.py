@@ -1,9 +1,10 @@
 """Registry of event types: name, schema version, bounded context, aggregate type.
 
-Every type has a versioned JSON Schema (Draft 2020-12) under
-`canonical/schemas/events/<type>/<version>.json`; the registry refuses to load
-when one is missing or invalid, so a broken contract fails at import, not on the
-first event in production.
+Every type is a versioned JSON Schema (Draft 2020-12) at
+`canonical/schemas/events/<type>/<version>.json`, which also names the type's
+bounded context (`x-context`, hence its topic) and aggregate type
+(`x-aggregate-type`). The registry refuses to load an invalid or incomplete
+schema, so a broken contract fails at start-up, not on the first event.
 """
 
 from __future__ import annotations
@@ -59,13 +60,6 @@ def topic_name(prefix: str, context: str) -> str:
     return f"{prefix}{context}.v1"
 
 
-# (type, version) -> (bounded context, aggregate type). Adding a type means adding
-# its schema file and a row here; the registry checks both exist.
-CATALOG: dict[tuple[str, int], tuple[str, str]] = {
-    ("warehouse.created", 1): ("catalog", "warehouse"),
-}
-
-
 class EventRegistry:
     def __init__(self, types: dict[tuple[str, int], EventType]) -> None:
         self._types = types
@@ -102,20 +96,32 @@ def schema_version_of(event: CloudEvent) -> int:
         raise UnknownEventType(f"unreadable dataschema {event.dataschema!r}") from None
 
 
-def load_schema(name: str, version: int) -> dict[str, Any]:
-    path = resources.files("canonical") / "schemas" / "events" / name / f"{version}.json"
-    try:
-        schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuntimeError(f"event type {name} v{version} has no schema file at {path}") from None
+SCHEMAS = resources.files("canonical") / "schemas" / "events"
+
+
+def load_event_type(name: str, version: int) -> EventType:
+    """Read `<name>/<version>.json`; its `x-context` and `x-aggregate-type` say where the type belongs."""
+    path = SCHEMAS / name / f"{version}.json"
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return schema
+    try:
+        context, aggregate = str(schema["x-context"]), str(schema["x-aggregate-type"])
+    except KeyError as missing:
+        raise RuntimeError(f"{path} lacks {missing}: every event schema names its context and aggregate") from None
+    if schema.get("$id") != f"urn:sentry-wms:schema:events:{name}:{version}":
+        raise RuntimeError(f"{path} has $id {schema.get('$id')!r}, not the one its path implies")
+    return EventType(name, version, context, aggregate, Draft202012Validator(schema))
 
 
 @cache
 def default_registry() -> EventRegistry:
-    types = {
-        (name, version): EventType(name, version, context, aggregate, Draft202012Validator(load_schema(name, version)))
-        for (name, version), (context, aggregate) in CATALOG.items()
-    }
+    """Every schema file under canonical/schemas/events: adding an event type is adding its schema."""
+    types = {}
+    for folder in SCHEMAS.iterdir():
+        if not folder.is_dir():
+            continue
+        for schema_file in folder.iterdir():
+            if schema_file.name.endswith(".json"):
+                version = int(schema_file.name.removesuffix(".json"))
+                types[(folder.name, version)] = load_event_type(folder.name, version)
     return EventRegistry(types)

@@ -17,6 +17,7 @@ import http.client
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -1078,6 +1079,26 @@ def cmd_test(args: argparse.Namespace) -> int:
         infra_down(keep=before)
 
 
+def cmd_test_env(_: argparse.Namespace) -> int:
+    """Print the test environment as shell exports, for running one suite by hand against running infra."""
+    settings = load_settings()
+    if not all(infra_running()):
+        raise DevstackError("the infra is not running: start it with `scripts/devstack.py infra-up`")
+    # Progress (ours and the migration tool's) goes to stderr: stdout carries only the exports.
+    sys.stdout.flush()
+    saved_stdout = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        provision(settings, "_test")
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved_stdout, 1)
+        os.close(saved_stdout)
+    for key, value in sorted({**settings, **databases_for_tests(settings)}.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
 def cmd_lint(_: argparse.Namespace) -> int:
     return summarize(run_steps(lint_steps(), os.environ))
 
@@ -1107,6 +1128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "down": (cmd_down, "stop the services, Redis, Kafka and PostgreSQL started by this script"),
         "status": (cmd_status, "show every component: pid, state, probe"),
         "lint": (cmd_lint, "ruff check and mypy"),
+        "test-env": (cmd_test_env, "provision the test databases and print their variables as shell exports"),
         "bench": (cmd_bench, "run every bench/*.py with the .venv python"),
         "clean": (cmd_clean, "down, then delete .local (keeps .env)"),
     }

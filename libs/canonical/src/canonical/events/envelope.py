@@ -3,6 +3,8 @@
 Extensions: `sequence` (the aggregate version that produced the event),
 `correlationid` and `causationid` (request chain), `actor` and `warehouseid`.
 Consumers tolerate attributes they do not know: a newer producer may add some.
+`sequence` is a JSON integer (the CloudEvents sequence extension suggests a
+string) so that consumers order an aggregate's events numerically.
 """
 
 from __future__ import annotations

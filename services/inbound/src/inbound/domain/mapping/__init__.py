@@ -1,0 +1,1 @@
+"""Mapping documents: how one source system's payloads become canonical records."""

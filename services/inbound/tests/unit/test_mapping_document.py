@@ -28,7 +28,7 @@ resources:
       source_path: "$.lines[*]"
       canonical_path: lines
       fields:
-        - {canonical: quantity, type: integer, source_path: "$.qty", required: true}
+        - {canonical: quantity_ordered, type: integer, source_path: "$.qty", required: true}
 """
 
 
@@ -56,7 +56,7 @@ def test_a_complete_document_loads() -> None:
                 "resources": {
                     "items": {
                         "canonical_type": "vendor",
-                        "fields": [{"canonical": "sku", "type": "string", "source_path": "$.sku"}],
+                        "fields": [{"canonical": "name", "type": "string", "source_path": "$.sku"}],
                     }
                 }
             },
@@ -74,7 +74,7 @@ def test_document_level_mistakes_fail_at_load(mutation: dict[str, Any], message:
     [
         ({"canonical": "sku", "type": "string", "source_path": "$.sku", "required": "true"}, "required"),
         ({"canonical": "sku", "type": "string"}, "needs a source_path"),
-        ({"canonical": "kind", "type": "enum", "source_path": "$.k"}, "needs enum_values"),
+        ({"canonical": "category", "type": "enum", "source_path": "$.k"}, "needs enum_values"),
         ({"canonical": "sku", "type": "text", "source_path": "$.sku"}, "type"),
         ({"canonical": "sku", "type": "string", "derived": {"expression": "__import__('os')"}}, "refused"),
         (
@@ -88,3 +88,36 @@ def test_field_mistakes_fail_at_load(field: dict[str, Any], message: str) -> Non
     broken = document(resources={"items": {"canonical_type": "item", "fields": [field]}})
     with pytest.raises(ValidationError, match=message):
         MappingDocument.model_validate(broken)
+
+
+def test_line_items_belong_to_orders_and_use_line_fields() -> None:
+    on_item = document(
+        resources={
+            "items": {
+                "canonical_type": "item",
+                "fields": [{"canonical": "sku", "type": "string", "source_path": "$.sku"}],
+                "line_items": {
+                    "source_path": "$.l[*]",
+                    "canonical_path": "lines",
+                    "fields": [{"canonical": "sku", "type": "string", "source_path": "$.s"}],
+                },
+            }
+        }
+    )
+    with pytest.raises(ValidationError, match="line items go under 'lines' of an order"):
+        MappingDocument.model_validate(on_item)
+    bad_line = document(
+        resources={
+            "purchase_orders": {
+                "canonical_type": "purchase_order",
+                "fields": [{"canonical": "po_number", "type": "string", "source_path": "$.n"}],
+                "line_items": {
+                    "source_path": "$.l[*]",
+                    "canonical_path": "lines",
+                    "fields": [{"canonical": "qty", "type": "integer", "source_path": "$.q"}],
+                },
+            }
+        }
+    )
+    with pytest.raises(ValidationError, match="order lines have no field 'qty'"):
+        MappingDocument.model_validate(bad_line)

@@ -10,9 +10,9 @@ Per field, in order of precedence (as Sentry v1.7):
 2. `cross_system_lookup`: the source id at `source_path` becomes the canonical
    id it maps to; absent id -> null; unknown id -> 409 when required, else null;
 3. plain path, then `default`; still null and `required` -> 422.
-`enum` values must be one of `enum_values`. A path matching several values
-yields a list, which is kept in the canonical payload but not written as a
-column.
+`enum` values must be one of `enum_values`. The mapped record is then
+validated against the canonical model (`canonical.models`): a value of the
+wrong type is a 422 here, not a database error later.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from typing import Any
 
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.parser import parse as parse_jsonpath
+from pydantic import ValidationError
 
+from canonical.models import CANONICAL_MODELS
 from inbound.domain.mapping.document import FieldMapping, FieldType, MappingDocument, Resource
 from inbound.domain.mapping.errors import CrossSystemLookupMiss, MappingApplyError
 from inbound.domain.mapping.expressions import evaluate
@@ -39,12 +41,12 @@ class LookupKey:
 
 @dataclass(frozen=True)
 class MappedRecord:
-    canonical_payload: dict[str, Any]  # everything mapped, lines and list values included
+    canonical_type: str
+    canonical_payload: dict[str, Any]  # exactly the fields the document declares, validated
 
     @property
-    def row_fields(self) -> dict[str, Any]:
-        """What may be written as columns: declared top-level fields with a single value."""
-        return {k: v for k, v in self.canonical_payload.items() if not isinstance(v, list)}
+    def field_set(self) -> list[str]:
+        return sorted(self.canonical_payload)
 
 
 @lru_cache(maxsize=1024)
@@ -139,4 +141,16 @@ def apply_mapping(
             {f.canonical: resolve_field(f, block, document.source_system, found) for f in mapping.line_items.fields}
             for block in _blocks(document, resource, payload)
         ]
-    return MappedRecord(record)
+    return MappedRecord(mapping.canonical_type.value, _validated(mapping.canonical_type.value, record))
+
+
+def _validated(canonical_type: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Check the mapped values against the canonical model; keep only what the document declared."""
+    try:
+        model = CANONICAL_MODELS[canonical_type].model_validate(record)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise MappingApplyError(f"the mapped {canonical_type} is not valid: {problems}") from None
+    return model.model_dump(mode="json", exclude_unset=True)

@@ -12,8 +12,11 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from canonical.models import CANONICAL_MODELS, LINE_MODEL
 from inbound.domain.mapping.expressions import expression_problems
 from inbound.domain.mapping.versions import VersionCompare
+
+LINES_FIELD = "lines"
 
 
 class Resource(StrEnum):
@@ -100,6 +103,27 @@ class ResourceMapping(_Strict):
     canonical_type: CanonicalType
     fields: list[FieldMapping] = Field(min_length=1)
     line_items: LineItemMapping | None = None
+
+    @model_validator(mode="after")
+    def _fields_exist_in_the_canonical_model(self) -> Self:
+        # A typo in `canonical:` fails at boot, naming the field, instead of on the first POST.
+        model = CANONICAL_MODELS[self.canonical_type.value]
+        problems = [
+            f"{self.canonical_type.value} has no field {f.canonical!r}"
+            for f in self.fields
+            if f.canonical not in model.model_fields or f.canonical == LINES_FIELD
+        ]
+        if self.line_items is not None:
+            if LINES_FIELD not in model.model_fields or self.line_items.canonical_path != LINES_FIELD:
+                problems.append(f"{self.canonical_type.value} line items go under {LINES_FIELD!r} of an order")
+            problems += [
+                f"order lines have no field {f.canonical!r}"
+                for f in self.line_items.fields
+                if f.canonical not in LINE_MODEL.model_fields
+            ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class MappingDocument(_Strict):

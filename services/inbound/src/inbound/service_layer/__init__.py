@@ -1,1 +1,1 @@
-"""Command handlers and the unit of work."""
+"""Command handlers of the inbound service."""

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from canonical.errors import Conflict, DomainError
+from typing import Any
+
+from canonical.errors import DomainError
 
 
-class MappingApplyError(DomainError):
+class InboundError(DomainError):
+    """Inbound clients of v1.7 read `error_kind`; it carries the same stable code."""
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "error_kind": self.code}
+
+
+class MappingApplyError(InboundError):
     status = 422
     code = "mapping_apply_error"
 
@@ -14,9 +23,10 @@ class ExpressionFailed(MappingApplyError):
     """A whitelisted expression failed on this payload (bad number, missing field, ...)."""
 
 
-class ExpressionRefused(DomainError):
+class ExpressionRefused(InboundError):
     code = "forbidden_expression"
 
 
-class CrossSystemLookupMiss(Conflict):
+class CrossSystemLookupMiss(InboundError):
+    status = 409
     code = "cross_system_lookup_miss"

@@ -1,0 +1,109 @@
+"""The PostgreSQL unit of work every command-side service builds on.
+
+One transaction holds the appended events, their outbox rows and every
+projection they update, so a caller reads its own write at once and the world
+hears about exactly what was committed. Services subclass it to attach their
+repositories to the transaction's connection (`attach`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Self
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from canonical.db import Connection
+from canonical.errors import Conflict
+from canonical.events.domain import DomainEvent
+from canonical.events.envelope import CloudEvent
+from canonical.events.factory import CommandContext, new_event
+from canonical.events.registry import EventRegistry
+from canonical.eventstore.store import ConcurrencyConflict, EventWriter, stream_version
+
+Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
+
+
+class ConcurrentChange(Conflict):
+    code = "concurrent_modification"
+
+
+class EventSourcedUnitOfWork:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        writer: EventWriter,
+        registry: EventRegistry,
+        *,
+        source: str,
+        projectors: Sequence[Projector] = (),
+    ) -> None:
+        self._pool = pool
+        self._writer = writer
+        self._registry = registry
+        self._source = source
+        self._projectors = projectors
+        self._connection: PoolConnectionProxy | None = None
+        self._transaction: asyncpg.transaction.Transaction | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._connection
+
+    def attach(self, connection: Connection) -> None:
+        """Bind the service's repositories to this transaction's connection."""
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._pool.acquire()
+        self._transaction = self._connection.transaction()
+        await self._transaction.start()
+        self.attach(self._connection)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._transaction is None or self._connection is None:
+            raise RuntimeError("unit of work exited without being entered")
+        try:
+            if exc_type is None:
+                await self._transaction.commit()
+            else:
+                await self._transaction.rollback()
+        finally:
+            await self._pool.release(self._connection)
+            self._connection = None
+            self._transaction = None
+
+    async def lock(self, name: str) -> None:
+        """Serialise writers that decide on the same name (a stream, or a unique key) until commit."""
+        await self.connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+
+    async def lock_stream(self, stream_id: str) -> int:
+        """Lock the aggregate's stream for this transaction and return its current version (0: none)."""
+        await self.lock(stream_id)
+        return await stream_version(self.connection, stream_id)
+
+    async def record(
+        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
+    ) -> list[CloudEvent]:
+        """Append to the stream, queue for Kafka and update every projection, all in this transaction."""
+        envelopes = [
+            new_event(
+                self._registry.latest(e.event_type), e.data, source=self._source, subject=stream_id, context=context
+            )
+            for e in events
+        ]
+        try:
+            stamped = await self._writer.append(self.connection, stream_id, expected_version, envelopes)
+        except ConcurrencyConflict as conflict:
+            # Handlers lock the stream first, so this only fires for a writer that skipped the lock.
+            raise ConcurrentChange(f"{stream_id} was changed concurrently; retry.") from conflict
+        for event in stamped:
+            for project in self._projectors:
+                await project(self.connection, event)
+        return stamped

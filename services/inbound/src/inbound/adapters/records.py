@@ -1,0 +1,149 @@
+"""Staged inbound records and cross-system id mappings, on the unit of work's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from canonical.db import Connection
+from inbound.domain.mapping.apply import LookupKey
+from inbound.domain.records import StoredRecord
+
+
+def _stored(row: asyncpg.Record | None) -> StoredRecord | None:
+    if row is None:
+        return None
+    return StoredRecord(
+        row["inbound_id"], row["external_version"], row["canonical_type"], row["canonical_id"], row["received_at"]
+    )
+
+
+class InboundRecords:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def with_version(
+        self, source_system: str, resource: str, external_id: str, external_version: str
+    ) -> StoredRecord | None:
+        return _stored(
+            await self._connection.fetchrow(
+                "SELECT inbound_id, external_version, canonical_type, canonical_id, received_at"
+                " FROM inbound_records WHERE source_system = $1 AND resource = $2"
+                " AND external_id = $3 AND external_version = $4",
+                source_system,
+                resource,
+                external_id,
+                external_version,
+            )
+        )
+
+    async def applied(self, source_system: str, resource: str, external_id: str) -> StoredRecord | None:
+        return _stored(
+            await self._connection.fetchrow(
+                "SELECT inbound_id, external_version, canonical_type, canonical_id, received_at"
+                " FROM inbound_records WHERE source_system = $1 AND resource = $2"
+                " AND external_id = $3 AND status = 'applied'",
+                source_system,
+                resource,
+                external_id,
+            )
+        )
+
+    async def supersede(self, inbound_id: int) -> None:
+        await self._connection.execute(
+            "UPDATE inbound_records SET status = 'superseded', superseded_at = clock_timestamp() WHERE inbound_id = $1",
+            inbound_id,
+        )
+
+    async def next_id(self) -> int:
+        return int(await self._connection.fetchval("SELECT nextval('inbound_records_inbound_id_seq')"))
+
+    async def insert(
+        self,
+        *,
+        inbound_id: int,
+        resource: str,
+        source_system: str,
+        external_id: str,
+        external_version: str,
+        canonical_type: str,
+        canonical_id: UUID,
+        canonical_payload: dict[str, Any],
+        source_payload: dict[str, Any],
+        received_via: str,
+        event_id: str,
+    ) -> StoredRecord:
+        row = await self._connection.fetchrow(
+            "INSERT INTO inbound_records (inbound_id, resource, source_system, external_id, external_version,"
+            " canonical_type, canonical_id, canonical_payload, source_payload, received_via, event_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::text::jsonb, $10, $11::uuid)"
+            " RETURNING inbound_id, external_version, canonical_type, canonical_id, received_at",
+            inbound_id,
+            resource,
+            source_system,
+            external_id,
+            external_version,
+            canonical_type,
+            canonical_id,
+            json.dumps(canonical_payload),
+            json.dumps(source_payload),
+            received_via,
+            event_id,
+        )
+        stored = _stored(row)
+        assert stored is not None  # INSERT ... RETURNING always returns the row
+        return stored
+
+
+class CrossSystemMappings:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def resolve(self, keys: Iterable[LookupKey]) -> dict[LookupKey, str]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        rows = await self._connection.fetch(
+            "SELECT source_system, source_type, source_id, canonical_id FROM cross_system_mappings"
+            " WHERE (source_system, source_type, source_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))",
+            [k.source_system for k in wanted],
+            [k.source_type for k in wanted],
+            [k.source_id for k in wanted],
+        )
+        return {LookupKey(r["source_system"], r["source_type"], r["source_id"]): str(r["canonical_id"]) for r in rows}
+
+    async def canonical_id(self, source_system: str, canonical_type: str, external_id: str) -> UUID | None:
+        value = await self._connection.fetchval(
+            "SELECT canonical_id FROM cross_system_mappings"
+            " WHERE source_system = $1 AND source_type = $2 AND source_id = $3",
+            source_system,
+            canonical_type,
+            external_id,
+        )
+        return value if isinstance(value, UUID) else None
+
+    async def record(self, source_system: str, canonical_type: str, external_id: str, canonical_id: UUID) -> None:
+        await self._connection.execute(
+            "INSERT INTO cross_system_mappings (source_system, source_type, source_id, canonical_type, canonical_id)"
+            " VALUES ($1, $2, $3, $2, $4)"
+            " ON CONFLICT ON CONSTRAINT cross_system_mappings_key DO UPDATE SET last_updated_at = clock_timestamp()",
+            source_system,
+            canonical_type,
+            external_id,
+            canonical_id,
+        )
+
+
+class SourceSystems:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def names(self) -> set[str]:
+        return {
+            r["source_system"] for r in await self._connection.fetch("SELECT source_system FROM inbound_source_systems")
+        }

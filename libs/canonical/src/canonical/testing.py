@@ -151,10 +151,18 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free loopback port (lifespan included); yield its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    task = asyncio.ensure_future(server.serve())
+
+    async def serve() -> None:
+        try:
+            await server.serve()
+        except SystemExit as refused:  # uvicorn exits when the lifespan start-up fails
+            raise RuntimeError(f"the app refused to start (exit code {refused.code}; see its log)") from None
+
+    task = asyncio.ensure_future(serve())
     while not server.started:
         if task.done():
-            task.result()  # re-raise the start-up failure
+            task.result()
+            raise RuntimeError("the app refused to start (see its log)")
         await asyncio.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -14,6 +14,8 @@ from canonical.config.settings import ServiceSettings
 from canonical.web.errors import install_error_handlers
 from canonical.web.middleware import RequestContextMiddleware
 from canonical.web.runtime import ServiceRuntime, WorkerFactory
+
+StartupCheck = Callable[[FastAPI], Awaitable[None]]
 
 probes = APIRouter(tags=["operations"])
 
@@ -45,13 +47,17 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     make_workers: WorkerFactory | None = None,
     identity_verify_key: Ed25519PublicKey | None = None,
+    on_startup: Sequence[StartupCheck] = (),
 ) -> FastAPI:
+    """`on_startup` runs after the runtime started and before the first request; raising refuses to serve."""
     runtime = ServiceRuntime(settings, make_workers=make_workers)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         try:
+            for check in on_startup:
+                await check(app)
             yield
         finally:
             await runtime.stop()

@@ -1,12 +1,19 @@
-"""The inbound service's FastAPI app: probes and the event backbone; its API arrives with its own issue."""
+"""The inbound service's FastAPI app."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from canonical.web.app import create_service_app
+from inbound.entrypoints.boot import load_mapping_documents_at_boot
+from inbound.entrypoints.inbound_api import router as inbound_router
 from inbound.settings import Settings
 
 
 def create_app(settings: Settings) -> FastAPI:
-    return create_service_app(settings, identity_verify_key=settings.identity_verify_key())
+    return create_service_app(
+        settings,
+        routers=[inbound_router],
+        identity_verify_key=settings.identity_verify_key(),
+        on_startup=[load_mapping_documents_at_boot],
+    )

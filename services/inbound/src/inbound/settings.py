@@ -21,6 +21,7 @@ class Settings(InternalServiceSettings):
     # Payloads are nulled, never deleted, after this many days; below a week is refused.
     sentry_inbound_source_payload_retention_days: int = Field(default=90, ge=7)
     sentry_inbound_mappings_dir: Path = Path("/db/mappings")
+    inbound_retention_interval_s: int = Field(default=3600, ge=60, le=86_400)
 
     @model_validator(mode="before")
     @classmethod

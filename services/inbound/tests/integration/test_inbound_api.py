@@ -132,3 +132,29 @@ async def test_boot_refuses_a_document_without_an_allowlist_row(inbound_database
     with pytest.raises(RuntimeError, match="refused to start"):
         async with serving(create_app(settings(inbound_database, mappings))):
             pass
+
+
+async def test_admins_manage_the_allowlist_and_read_the_activity(inbound: httpx.AsyncClient) -> None:
+    admin = KEYS.headers(ADMIN)
+    added = await inbound.post(
+        "/api/admin/inbound/source-systems", json={"source_system": "erp", "kind": "connector"}, headers=admin
+    )
+    assert added.status_code == 201
+    again = await inbound.post(
+        "/api/admin/inbound/source-systems", json={"source_system": "erp", "kind": "connector"}, headers=admin
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "source_system_exists")
+    listed = (await inbound.get("/api/admin/inbound/source-systems", headers=admin)).json()["source_systems"]
+    assert [s["source_system"] for s in listed] == ["erp", "shop"]
+    assert (await inbound.delete("/api/admin/inbound/source-systems/erp", headers=admin)).status_code == 204
+    assert (await inbound.delete("/api/admin/inbound/source-systems/erp", headers=admin)).status_code == 404
+
+    created = (await inbound.post("/api/v1/inbound/customers", json=customer())).json()
+    in_use = await inbound.delete("/api/admin/inbound/source-systems/shop", headers=admin)
+    assert (in_use.status_code, in_use.json()["code"]) == (409, "source_system_in_use")
+    entries = (await inbound.get("/api/admin/inbound/activity?resource=customers", headers=admin)).json()["entries"]
+    assert [e["inbound_id"] for e in entries] == [created["inbound_id"]]
+    detail = await inbound.get(f"/api/admin/inbound/activity/customers/{created['inbound_id']}", headers=admin)
+    assert detail.json()["source_payload"] == {"name": "ACME"}
+    refused = await inbound.get("/api/admin/inbound/activity")  # the shop's API token is no admin
+    assert refused.status_code == 403

@@ -143,6 +143,39 @@ class SourceSystems:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    async def add(self, name: str, kind: str, notes: str | None) -> bool:
+        """False when the name is already allow-listed."""
+        inserted = await self._connection.fetchval(
+            "INSERT INTO inbound_source_systems (source_system, kind, notes) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING 1",
+            name,
+            kind,
+            notes,
+        )
+        return inserted is not None
+
+    async def has_history(self, name: str) -> bool:
+        return bool(
+            await self._connection.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM inbound_records WHERE source_system = $1)"
+                " OR EXISTS (SELECT 1 FROM cross_system_mappings WHERE source_system = $1)",
+                name,
+            )
+        )
+
+    async def remove(self, name: str) -> bool:
+        """False when the name was not allow-listed."""
+        removed = await self._connection.fetchval(
+            "DELETE FROM inbound_source_systems WHERE source_system = $1 RETURNING 1", name
+        )
+        return removed is not None
+
+    async def listing(self) -> list[dict[str, Any]]:
+        rows = await self._connection.fetch(
+            "SELECT source_system, kind, notes, created_at FROM inbound_source_systems ORDER BY source_system"
+        )
+        return [{**dict(r), "created_at": r["created_at"].isoformat()} for r in rows]
+
     async def names(self) -> set[str]:
         return {
             r["source_system"] for r in await self._connection.fetch("SELECT source_system FROM inbound_source_systems")

@@ -90,7 +90,7 @@ def parse_body(raw: bytes) -> InboundBody:
         raise InvalidInboundBody("The request body is not valid.", details=details) from None
 
 
-def _unit_of_work(request: Request) -> InboundUnitOfWork:
+def unit_of_work(request: Request) -> InboundUnitOfWork:
     runtime: ServiceRuntime = request.app.state.runtime
     return InboundUnitOfWork(runtime.pool, runtime.writer, runtime.registry, source=SOURCE)
 
@@ -100,7 +100,7 @@ async def receive_record(
     resource: Resource,
     request: Request,
     identity: CurrentIdentity,
-    uow: Annotated[InboundUnitOfWork, Depends(_unit_of_work)],
+    uow: Annotated[InboundUnitOfWork, Depends(unit_of_work)],
 ) -> JSONResponse:
     settings: Settings = request.app.state.runtime.settings
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()

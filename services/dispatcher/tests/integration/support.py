@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -36,7 +37,7 @@ from dispatcher.entrypoints.app import create_app
 from dispatcher.settings import Settings
 
 
-def dispatcher_settings(database: TestDatabase, verify_key: str, *, allow_internal: bool) -> Settings:
+def dispatcher_settings(database: TestDatabase, verify_key: str, *, allow_internal: bool, **overrides: Any) -> Settings:
     return Settings(
         database_url=SecretStr(database.app_url),
         kafka_bootstrap_servers=kafka_bootstrap(),
@@ -47,6 +48,7 @@ def dispatcher_settings(database: TestDatabase, verify_key: str, *, allow_intern
         sentry_pubsub_hmac_key=SecretStr(secrets.token_hex(32)),
         sentry_allow_internal_webhooks=allow_internal,
         dispatcher_fallback_poll_ms=500,
+        **overrides,
     )
 
 
@@ -73,6 +75,12 @@ class Dispatcher:
         created: dict[str, Any] = response.json()
         return created
 
+    async def call(self, method: str, path: str, *, expect: int = 200, **kwargs: Any) -> dict[str, Any]:
+        response = await self.api.request(method, path, headers=self.admin(), **kwargs)
+        assert response.status_code == expect, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
     async def attempts(self, subscription_id: str) -> list[dict[str, Any]]:
         response = await self.api.get(f"/api/admin/webhooks/{subscription_id}/deliveries", headers=self.admin())
         assert response.status_code == 200, response.text
@@ -82,10 +90,10 @@ class Dispatcher:
 
 @asynccontextmanager
 async def running_dispatcher(
-    database: TestDatabase, keys: IdentityKeys, *, allow_internal: bool
+    database: TestDatabase, keys: IdentityKeys, *, allow_internal: bool, **overrides: Any
 ) -> AsyncIterator[Dispatcher]:
     await wipe_tables(database.admin_url)
-    settings = dispatcher_settings(database, keys.public_setting, allow_internal=allow_internal)
+    settings = dispatcher_settings(database, keys.public_setting, allow_internal=allow_internal, **overrides)
     app = create_app(settings)
     runtime: ServiceRuntime = app.state.runtime
 
@@ -121,6 +129,8 @@ class Receiver:
 
     deliveries: list[ReceivedDelivery] = field(default_factory=list)
     status_by_path: dict[str, int] = field(default_factory=dict)
+    abort_paths: set[str] = field(default_factory=set)  # answer with `webhook-delivery: abort-message`
+    delay_s_by_path: dict[str, float] = field(default_factory=dict)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -129,9 +139,12 @@ class Receiver:
         async def receive(path: str, request: Request) -> Response:
             body = await request.body()
             self.deliveries.append(ReceivedDelivery(f"/{path}", dict(request.headers), body, time.time()))
+            await asyncio.sleep(self.delay_s_by_path.get(f"/{path}", 0))
             status = self.status_by_path.get(f"/{path}", 204)
             # A redirect points at another path of this receiver, so a client that followed it would show up there.
-            headers = {"location": f"/{path}/followed"} if 300 <= status < 400 else None
+            headers = {"location": f"/{path}/followed"} if 300 <= status < 400 else {}
+            if f"/{path}" in self.abort_paths:
+                headers["webhook-delivery"] = "abort-message"
             return Response(status_code=status, headers=headers)
 
         return app
@@ -142,7 +155,7 @@ class Receiver:
         ]
 
 
-def warehouse_created(warehouse_id: int) -> CloudEvent:
+def warehouse_created(warehouse_id: int, subject: str | None = None) -> CloudEvent:
     data: dict[str, Any] = {
         "warehouse_id": warehouse_id,
         "warehouse_code": f"WH{warehouse_id}",
@@ -156,7 +169,7 @@ def warehouse_created(warehouse_id: int) -> CloudEvent:
     return CloudEvent(
         source="/sentry-wms/inventory",
         type=event_type.name,
-        subject=f"warehouse-{warehouse_id}",
+        subject=subject or f"warehouse-{warehouse_id}",
         dataschema=event_type.dataschema,
         data=data,
         sequence=1,

@@ -20,7 +20,7 @@ from dispatcher.adapters.delivery_store import (
     record_settlement,
 )
 from dispatcher.domain.attempts import (
-    MAX_ATTEMPTS,
+    DEFAULT_RETRY_SCHEDULE,
     AttemptOutcome,
     DeliveryStatus,
     ErrorKind,
@@ -39,6 +39,13 @@ async def pool(database: testing.TestDatabase) -> AsyncIterator[asyncpg.Pool]:
         yield pool
 
 
+async def settle_in_transaction(
+    pool: asyncpg.Pool, delivery_id: int, outcome: AttemptOutcome, settlement: Settlement
+) -> bool:
+    async with pool.acquire() as connection, connection.transaction():
+        return await record_settlement(connection, delivery_id, outcome, settlement) is not None
+
+
 async def subscription(pool: asyncpg.Pool, status: str = "active") -> uuid.UUID:
     subscription_id: uuid.UUID = await pool.fetchval(
         "INSERT INTO webhook_subscriptions (display_name, delivery_url, status)"
@@ -53,7 +60,10 @@ async def queue(pool: asyncpg.Pool, subscription_id: uuid.UUID, count: int = 1) 
     async with pool.acquire() as connection, connection.transaction():
         await insert_first_attempts(
             connection,
-            [NewDelivery(subscription_id, e, "warehouse.created", f'{{"id":"{e}"}}'.encode()) for e in event_ids],
+            [
+                NewDelivery(subscription_id, e, "warehouse.created", n, None, f'{{"id":"{e}"}}'.encode())
+                for n, e in enumerate(event_ids, start=1)
+            ],
         )
     return event_ids
 
@@ -63,9 +73,10 @@ async def attempt_rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
 
 
 async def test_concurrent_claims_never_hand_out_the_same_attempt(pool: asyncpg.Pool) -> None:
-    await queue(pool, await subscription(pool), count=40)
+    for _ in range(10):  # 4 each: every subscription's concurrency limit (4 by default) lets all of them go
+        await queue(pool, await subscription(pool), count=4)
 
-    claims = await asyncio.gather(*(claim_due(pool, 15) for _ in range(4)))
+    claims = await asyncio.gather(*(claim_due(pool, 15, half_open_after=5) for _ in range(4)))
 
     claimed_ids = [attempt.delivery_id for claim in claims for attempt in claim]
     assert len(claimed_ids) == len(set(claimed_ids)) == 40
@@ -82,7 +93,7 @@ async def test_only_due_attempts_of_active_subscriptions_are_claimed(pool: async
     await queue(pool, await subscription(pool, "paused"))
     await queue(pool, await subscription(pool, "revoked"))
 
-    claimed = await claim_due(pool, 10)
+    claimed = await claim_due(pool, 10, half_open_after=5)
 
     assert [attempt.event_id for attempt in claimed] == [due]
     assert claimed[0].payload == f'{{"id":"{due}"}}'.encode()
@@ -91,7 +102,7 @@ async def test_only_due_attempts_of_active_subscriptions_are_claimed(pool: async
 
 async def test_attempts_left_in_flight_past_their_lease_are_pending_again(pool: asyncpg.Pool) -> None:
     orphan, live = await queue(pool, await subscription(pool), count=2)
-    await claim_due(pool, 10)
+    await claim_due(pool, 10, half_open_after=5)
     await pool.execute(
         "UPDATE webhook_deliveries SET attempted_at = now() - interval '1 hour' WHERE event_id = $1", orphan
     )
@@ -100,14 +111,14 @@ async def test_attempts_left_in_flight_past_their_lease_are_pending_again(pool: 
 
     statuses = {str(r["event_id"]): r["status"] for r in await attempt_rows(pool)}
     assert statuses == {orphan: "pending", live: "in_flight"}
-    assert [attempt.event_id for attempt in await claim_due(pool, 10)] == [orphan]
+    assert [attempt.event_id for attempt in await claim_due(pool, 10, half_open_after=5)] == [orphan]
 
 
 async def test_a_failed_attempt_is_closed_and_its_successor_queued(pool: asyncpg.Pool) -> None:
     (event_id,) = await queue(pool, await subscription(pool))
-    (attempt,) = await claim_due(pool, 1)
+    (attempt,) = await claim_due(pool, 1, half_open_after=5)
 
-    settled = await record_settlement(
+    settled = await settle_in_transaction(
         pool,
         attempt.delivery_id,
         SERVER_ERROR,
@@ -130,22 +141,25 @@ async def test_a_failed_attempt_is_closed_and_its_successor_queued(pool: asyncpg
 
 async def test_the_last_failed_attempt_is_dead_lettered_without_successor(pool: asyncpg.Pool) -> None:
     await queue(pool, await subscription(pool))
-    await pool.execute("UPDATE webhook_deliveries SET attempt_number = $1", MAX_ATTEMPTS)
-    (attempt,) = await claim_due(pool, 1)
+    await pool.execute("UPDATE webhook_deliveries SET attempt_number = $1", DEFAULT_RETRY_SCHEDULE.max_attempts)
+    (attempt,) = await claim_due(pool, 1, half_open_after=5)
 
-    await record_settlement(pool, attempt.delivery_id, SERVER_ERROR, Settlement(DeliveryStatus.DLQ))
+    await settle_in_transaction(pool, attempt.delivery_id, SERVER_ERROR, Settlement(DeliveryStatus.DLQ))
 
     (row,) = await attempt_rows(pool)
-    assert (row["attempt_number"], row["status"]) == (MAX_ATTEMPTS, "dlq")
+    assert (row["attempt_number"], row["status"]) == (DEFAULT_RETRY_SCHEDULE.max_attempts, "dlq")
 
 
 async def test_an_attempt_reclaimed_meanwhile_is_not_settled_twice(pool: asyncpg.Pool) -> None:
     await queue(pool, await subscription(pool))
-    (attempt,) = await claim_due(pool, 1)
+    (attempt,) = await claim_due(pool, 1, half_open_after=5)
     await pool.execute("UPDATE webhook_deliveries SET status = 'pending'")  # what reclaim_stale does
 
-    settled = await record_settlement(
-        pool, attempt.delivery_id, SERVER_ERROR, Settlement(DeliveryStatus.FAILED, NextAttempt(2, timedelta(0)))
+    settled = await settle_in_transaction(
+        pool,
+        attempt.delivery_id,
+        SERVER_ERROR,
+        Settlement(DeliveryStatus.FAILED, NextAttempt(2, timedelta(0))),
     )
 
     assert not settled
@@ -167,7 +181,7 @@ async def test_queued_attempts_wake_the_workers_and_duplicates_are_ignored(pool:
         await asyncio.wait_for(woken.wait(), timeout=5)
         async with pool.acquire() as connection, connection.transaction():
             await insert_first_attempts(
-                connection, [NewDelivery(subscription_id, event_id, "warehouse.created", b"{}")]
+                connection, [NewDelivery(subscription_id, event_id, "warehouse.created", 1, None, b"{}")]
             )
     finally:
         await listener.remove_listener(NOTIFY_CHANNEL, wake)

@@ -7,17 +7,25 @@ from datetime import timedelta
 import pytest
 
 from dispatcher.domain.attempts import (
-    MAX_ATTEMPTS,
+    DEFAULT_RETRY_SCHEDULE,
     MAX_JITTER,
-    RETRY_DELAYS,
     AttemptOutcome,
     DeliveryStatus,
     ErrorKind,
     NextAttempt,
+    RetrySchedule,
+    Settlement,
     outcome_of_response,
-    retry_delay,
     settle,
 )
+
+MAX_ATTEMPTS = DEFAULT_RETRY_SCHEDULE.max_attempts
+RETRY_DELAYS = DEFAULT_RETRY_SCHEDULE.delays
+
+
+def retry_delay(attempt: int, jitter: float) -> timedelta:
+    return DEFAULT_RETRY_SCHEDULE.delay_after(attempt, jitter)
+
 
 FAILED = AttemptOutcome(ErrorKind.SERVER_ERROR, 500, 12)
 DELIVERED = AttemptOutcome(None, 204, 12)
@@ -32,12 +40,12 @@ def test_every_attempt_but_the_last_has_a_delay_before_the_next() -> None:
     ("failed_attempt", "nominal"),
     [
         (1, timedelta(seconds=5)),
-        (2, timedelta(seconds=30)),
-        (3, timedelta(minutes=2)),
-        (4, timedelta(minutes=10)),
-        (5, timedelta(hours=1)),
-        (6, timedelta(hours=3)),
-        (7, timedelta(hours=6)),
+        (2, timedelta(minutes=5)),
+        (3, timedelta(minutes=30)),
+        (4, timedelta(hours=2)),
+        (5, timedelta(hours=5)),
+        (6, timedelta(hours=10)),
+        (7, timedelta(hours=10)),
     ],
 )
 def test_retry_delay_is_the_schedule_stretched_by_the_jitter(failed_attempt: int, nominal: timedelta) -> None:
@@ -60,19 +68,19 @@ def test_there_is_no_retry_after_the_last_attempt(attempt: int) -> None:
 
 @pytest.mark.parametrize("attempt", range(1, MAX_ATTEMPTS + 1))
 def test_a_delivered_attempt_succeeds_whatever_its_number(attempt: int) -> None:
-    settlement = settle(attempt, DELIVERED, 0.0)
+    settlement = settle(attempt, DELIVERED, 0.0, DEFAULT_RETRY_SCHEDULE)
     assert settlement.status is DeliveryStatus.SUCCEEDED
     assert settlement.next_attempt is None
 
 
 def test_a_failed_attempt_schedules_the_next_one() -> None:
-    settlement = settle(1, FAILED, 0.05)
+    settlement = settle(1, FAILED, 0.05, DEFAULT_RETRY_SCHEDULE)
     assert settlement.status is DeliveryStatus.FAILED
     assert settlement.next_attempt == NextAttempt(2, timedelta(seconds=5) * 1.05)
 
 
 def test_the_last_failed_attempt_goes_to_the_dead_letter_queue() -> None:
-    settlement = settle(MAX_ATTEMPTS, FAILED, 0.0)
+    settlement = settle(MAX_ATTEMPTS, FAILED, 0.0, DEFAULT_RETRY_SCHEDULE)
     assert settlement.status is DeliveryStatus.DLQ
     assert settlement.next_attempt is None
 
@@ -99,3 +107,24 @@ def test_only_a_2xx_is_a_delivery(status: int, kind: ErrorKind | None) -> None:
     assert outcome.error_kind == kind
     assert outcome.delivered is (kind is None)
     assert (outcome.http_status, outcome.response_time_ms) == (status, 40)
+
+
+def test_the_default_schedule_is_eight_attempts_over_about_a_day() -> None:
+    assert MAX_ATTEMPTS == 8
+    assert timedelta(hours=20) < sum(RETRY_DELAYS, timedelta()) < timedelta(hours=30)
+
+
+def test_a_configured_schedule_sets_the_number_of_attempts() -> None:
+    short = RetrySchedule.of_seconds((1, 2))
+    assert settle(2, FAILED, 0.0, short).next_attempt == NextAttempt(3, timedelta(seconds=2))
+    assert settle(3, FAILED, 0.0, short).status is DeliveryStatus.DLQ
+    with pytest.raises(ValueError, match="positive"):
+        RetrySchedule.of_seconds((5, 0))
+
+
+def test_abort_message_stops_the_retries_at_once() -> None:
+    aborted = outcome_of_response(410, 3, abort_requested=True)
+    assert aborted.error_kind is ErrorKind.ABORTED
+    assert settle(1, aborted, 0.0, DEFAULT_RETRY_SCHEDULE) == Settlement(DeliveryStatus.ABORTED)
+    # A 2xx stays a delivery whatever the header says.
+    assert outcome_of_response(200, 3, abort_requested=True).delivered

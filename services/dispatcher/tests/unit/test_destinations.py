@@ -8,12 +8,16 @@ import pytest
 
 from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.domain.destinations import (
+    HttpsRequired,
     InvalidDeliveryUrl,
     PinnedDestination,
     PrivateDestination,
+    canonical_url,
     is_public_address,
     parse_delivery_url,
 )
+
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
 NOT_PUBLIC = [
     "127.0.0.1",
@@ -82,7 +86,7 @@ def test_internet_addresses_are_public(address: str) -> None:
     ],
 )
 async def test_the_guard_refuses_urls_that_resolve_to_internal_addresses(url: str, address: str | None) -> None:
-    guard = DestinationGuard(allow_internal=False, resolve_timeout_s=2.0)
+    guard = DestinationGuard(resolve_timeout_s=2.0, allow_http=True)
     with pytest.raises(PrivateDestination) as refused:
         await guard.pin(url)
     assert refused.value.code == "private_destination"
@@ -91,14 +95,14 @@ async def test_the_guard_refuses_urls_that_resolve_to_internal_addresses(url: st
 
 
 async def test_the_guard_pins_a_public_address() -> None:
-    guard = DestinationGuard(allow_internal=False, resolve_timeout_s=2.0)
+    guard = DestinationGuard(resolve_timeout_s=2.0, allow_http=True)
     pinned = await guard.pin("https://8.8.8.8/hook?x=1")
     assert pinned.address == ipaddress.ip_address("8.8.8.8")
     assert pinned.request_url == "https://8.8.8.8:443/hook?x=1"
 
 
 async def test_internal_addresses_pass_only_when_the_operator_allows_them() -> None:
-    guard = DestinationGuard(allow_internal=True, resolve_timeout_s=2.0)
+    guard = DestinationGuard(internal_networks=LOOPBACK, resolve_timeout_s=2.0)
     pinned = await guard.pin("http://127.0.0.1:9000/hook")
     assert pinned.request_url == "http://127.0.0.1:9000/hook"
 
@@ -157,3 +161,60 @@ def test_a_pinned_ipv6_address_is_bracketed() -> None:
 def test_an_ip_literal_url_sends_no_server_name() -> None:
     pinned = PinnedDestination(parse_delivery_url("https://8.8.8.8/in"), ipaddress.ip_address("8.8.8.8"))
     assert pinned.tls_server_name is None
+
+
+class FlippingResolver:
+    """A DNS stub at the adapter seam: public while the admin looks, loopback when the dispatcher sends."""
+
+    def __init__(self, *answers: str) -> None:
+        self._answers = [[ipaddress.ip_address(a)] for a in answers]
+        self.calls = 0
+
+    async def __call__(self, host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        answer = self._answers[min(self.calls, len(self._answers) - 1)]
+        self.calls += 1
+        return answer
+
+
+async def test_dns_rebinding_between_create_and_send_is_refused() -> None:
+    resolver = FlippingResolver("93.184.215.14", "127.0.0.1")
+    guard = DestinationGuard(resolve_timeout_s=2.0, resolver=resolver)
+
+    pinned = await guard.pin("https://hooks.example.com/in")  # at create time
+    assert pinned.address == ipaddress.ip_address("93.184.215.14")
+    with pytest.raises(PrivateDestination) as refused:
+        await guard.pin("https://hooks.example.com/in")  # at send time
+    assert refused.value.address == ipaddress.ip_address("127.0.0.1")
+    assert resolver.calls == 2  # resolved once per check, never trusted from before
+
+
+async def test_a_name_with_any_private_answer_is_refused() -> None:
+    async def mixed(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        return [ipaddress.ip_address("93.184.215.14"), ipaddress.ip_address("10.1.2.3")]
+
+    with pytest.raises(PrivateDestination):
+        await DestinationGuard(resolve_timeout_s=2.0, resolver=mixed).pin("https://hooks.example.com/")
+
+
+async def test_plain_http_is_refused_unless_allowed() -> None:
+    with pytest.raises(HttpsRequired) as refused:
+        await DestinationGuard(resolve_timeout_s=2.0).pin("http://93.184.215.14/hook")
+    assert refused.value.code == "https_required"
+    allowed = await DestinationGuard(resolve_timeout_s=2.0, allow_http=True).pin("http://93.184.215.14/hook")
+    assert allowed.url.scheme == "http"
+
+
+async def test_the_internal_allow_list_is_explicit() -> None:
+    guard = DestinationGuard(internal_networks=LOOPBACK, resolve_timeout_s=2.0)
+    assert (await guard.pin("http://127.0.0.1:9000/")).url.port == 9000  # allow-listed: http too
+    for url in ("https://169.254.169.254/latest/meta-data/", "https://10.0.0.5/"):
+        with pytest.raises(PrivateDestination):
+            await guard.pin(url)
+    with pytest.raises(HttpsRequired):
+        await guard.pin("http://93.184.215.14/")  # public over http: still refused
+
+
+def test_canonical_urls_compare_equal_across_spellings() -> None:
+    assert canonical_url("HTTPS://Example.COM:443/hook/#x") == "https://example.com/hook"
+    assert canonical_url("https://example.com") == "https://example.com/"
+    assert canonical_url("http://example.com:8080/a?b=1") == "http://example.com:8080/a?b=1"

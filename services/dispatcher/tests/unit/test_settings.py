@@ -44,3 +44,24 @@ def test_every_timeout_problem_is_reported_at_once() -> None:
 def test_the_encryption_key_must_be_a_fernet_key() -> None:
     with pytest.raises(ValidationError, match="SENTRY_ENCRYPTION_KEY"):
         settings(sentry_encryption_key=SecretStr(secrets.token_hex(32)))
+
+
+def test_http_and_internal_webhooks_together_are_refused() -> None:
+    with pytest.raises(ValidationError, match="must not both be true"):
+        settings(sentry_allow_http_webhooks=True, sentry_allow_internal_webhooks=True)
+
+
+def test_the_retry_schedule_is_read_from_comma_separated_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPATCHER_RETRY_SCHEDULE_S", "10, 60,600")
+    assert settings().retry_schedule().max_attempts == 4
+    monkeypatch.setenv("DISPATCHER_RETRY_SCHEDULE_S", "10,0")
+    with pytest.raises(ValidationError, match="DISPATCHER_RETRY_SCHEDULE_S"):
+        settings()
+
+
+def test_the_internal_allow_list_is_empty_unless_internal_webhooks_are_allowed() -> None:
+    assert settings().internal_networks() == ()
+    allowed = settings(sentry_allow_internal_webhooks=True, sentry_internal_webhook_networks="127.0.0.0/8")
+    assert [str(n) for n in allowed.internal_networks()] == ["127.0.0.0/8"]
+    with pytest.raises(ValidationError, match="SENTRY_INTERNAL_WEBHOOK_NETWORKS"):
+        settings(sentry_allow_internal_webhooks=True, sentry_internal_webhook_networks="not-a-network")

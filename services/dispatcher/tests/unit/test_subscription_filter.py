@@ -53,7 +53,9 @@ def test_the_stored_form_is_normalised() -> None:
         {"event_types": "warehouse.created"},
         {"event_types": [1]},
         {"event_types": [""]},
-        {"warehouse_ids": [1]},
+        {"warehouse_ids": [0]},
+        {"warehouse_ids": [True]},
+        {"customer_ids": [1]},
     ],
 )
 def test_documents_this_code_cannot_read_are_refused(document: dict[str, Any]) -> None:

@@ -88,6 +88,17 @@ class IdempotentConsumer:
         finally:
             await consumer.stop()
 
+    async def apply_records(
+        self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]
+    ) -> bool:
+        """Apply one partition's records (in order) for a caller that polls Kafka itself, e.g. a faust agent.
+
+        True once they are applied (or dead-lettered); False if `stop` came first,
+        in which case the caller must not commit their offsets.
+        """
+        await self._apply_until_done(stop, partition, records)
+        return not stop.is_set()
+
     async def _apply_until_done(
         self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]
     ) -> None:

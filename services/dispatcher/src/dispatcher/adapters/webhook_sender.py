@@ -24,7 +24,7 @@ from typing import Self
 
 import httpx
 
-from dispatcher.domain.attempts import AttemptOutcome, ErrorKind, outcome_of_response
+from dispatcher.domain.attempts import ABORT_HEADER, ABORT_VALUE, AttemptOutcome, ErrorKind, outcome_of_response
 from dispatcher.domain.destinations import PinnedDestination
 
 USER_AGENT = "Sentry-WMS-Webhooks/1"
@@ -74,7 +74,10 @@ class WebhookSender:
             return AttemptOutcome(ErrorKind.CONNECTION)
         except httpx.HTTPError:
             return AttemptOutcome(ErrorKind.UNKNOWN)
-        return outcome_of_response(response.status_code, round((time.perf_counter() - started) * 1000))
+        abort = response.headers.get(ABORT_HEADER, "").strip().lower() == ABORT_VALUE
+        return outcome_of_response(
+            response.status_code, round((time.perf_counter() - started) * 1000), abort_requested=abort
+        )
 
 
 def _caused_by_tls(error: BaseException) -> bool:

@@ -2,9 +2,12 @@
 
 Each attempt is its own row. Attempt 1 goes out as soon as the event is
 fanned out; after a failed attempt n the next one is scheduled
-`RETRY_DELAYS[n - 1]` later (times a jitter factor, so receivers that failed
-together are not retried in lock-step); a failure of attempt MAX_ATTEMPTS is
-final and the row becomes `dlq`, from where an operator can replay it.
+`schedule.delays[n - 1]` later (times a jitter factor, so receivers that failed
+together are not retried in lock-step); a failure of the last attempt is final
+and the row becomes `dlq`, from where an operator can replay it. A receiver
+that answers with `webhook-delivery: abort-message` asks us to stop: the row
+becomes `aborted` at once (replayable, but not counted against the DLQ ceiling,
+since nothing is broken).
 """
 
 from __future__ import annotations
@@ -13,19 +16,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-MAX_ATTEMPTS = 8
-# Delay before attempt n + 1 after attempt n failed: roughly 10 h from the first to the last attempt,
-# long enough to ride out a receiver's deploy or a night-time outage.
-RETRY_DELAYS: tuple[timedelta, ...] = (
-    timedelta(seconds=5),
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(hours=1),
-    timedelta(hours=3),
-    timedelta(hours=6),
-)
+# Svix's schedule (prior-art.md): 8 attempts, the last about 27.5 h after the first, long enough to
+# ride out a receiver's deploy, a night-time outage or a long weekend morning.
+DEFAULT_RETRY_DELAYS_S: tuple[int, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+# The attempts table allows attempt numbers up to this (migration 002).
+MAX_CONFIGURABLE_ATTEMPTS = 20
 MAX_JITTER = 0.10  # each delay is stretched or shrunk by up to 10 %
+ABORT_HEADER = "webhook-delivery"
+ABORT_VALUE = "abort-message"
 
 
 class DeliveryStatus(StrEnum):
@@ -34,6 +32,10 @@ class DeliveryStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # this attempt failed; a later attempt row exists
     DLQ = "dlq"  # the last attempt failed; nothing more is tried on its own
+    ABORTED = "aborted"  # the receiver asked us to stop retrying this message
+
+
+TERMINAL_STATUSES = frozenset({DeliveryStatus.SUCCEEDED, DeliveryStatus.DLQ, DeliveryStatus.ABORTED})
 
 
 class ErrorKind(StrEnum):
@@ -47,6 +49,7 @@ class ErrorKind(StrEnum):
     REDIRECTED = "redirected"
     CLIENT_ERROR = "4xx"
     SERVER_ERROR = "5xx"
+    ABORTED = "aborted"  # the receiver sent `webhook-delivery: abort-message`
     UNKNOWN = "unknown"
 
 
@@ -61,10 +64,12 @@ class AttemptOutcome:
         return self.error_kind is None
 
 
-def outcome_of_response(http_status: int, response_time_ms: int) -> AttemptOutcome:
+def outcome_of_response(http_status: int, response_time_ms: int, *, abort_requested: bool = False) -> AttemptOutcome:
     """Only a 2xx is a delivery. Redirects are never followed: the receiver must give its final URL."""
     if 200 <= http_status < 300:
         kind = None
+    elif abort_requested:
+        kind = ErrorKind.ABORTED
     elif http_status < 400:
         kind = ErrorKind.REDIRECTED  # 3xx (and a bare 1xx, which no receiver should end on)
     elif http_status < 500:
@@ -76,13 +81,36 @@ def outcome_of_response(http_status: int, response_time_ms: int) -> AttemptOutco
     return AttemptOutcome(kind, http_status, response_time_ms)
 
 
-def retry_delay(failed_attempt: int, jitter: float) -> timedelta:
-    """How long to wait after `failed_attempt` failed; `jitter` in [-MAX_JITTER, MAX_JITTER] is drawn by the caller."""
-    if not 1 <= failed_attempt < MAX_ATTEMPTS:
-        raise ValueError(f"attempt {failed_attempt} has no next attempt (attempts are 1 to {MAX_ATTEMPTS})")
-    if not -MAX_JITTER <= jitter <= MAX_JITTER:
-        raise ValueError(f"jitter {jitter} is outside ±{MAX_JITTER}")
-    return RETRY_DELAYS[failed_attempt - 1] * (1 + jitter)
+@dataclass(frozen=True)
+class RetrySchedule:
+    """The delays between attempts; there is one attempt more than there are delays."""
+
+    delays: tuple[timedelta, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.delays) < MAX_CONFIGURABLE_ATTEMPTS:
+            raise ValueError(f"a retry schedule has 1 to {MAX_CONFIGURABLE_ATTEMPTS - 1} delays")
+        if any(delay <= timedelta(0) for delay in self.delays):
+            raise ValueError("every retry delay is positive")
+
+    @classmethod
+    def of_seconds(cls, seconds: tuple[float, ...]) -> RetrySchedule:
+        return cls(tuple(timedelta(seconds=s) for s in seconds))
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.delays) + 1
+
+    def delay_after(self, failed_attempt: int, jitter: float) -> timedelta:
+        """The wait after `failed_attempt` failed; `jitter` in [-MAX_JITTER, MAX_JITTER] comes from the caller."""
+        if not 1 <= failed_attempt < self.max_attempts:
+            raise ValueError(f"attempt {failed_attempt} has no next attempt (attempts are 1 to {self.max_attempts})")
+        if not -MAX_JITTER <= jitter <= MAX_JITTER:
+            raise ValueError(f"jitter {jitter} is outside ±{MAX_JITTER}")
+        return self.delays[failed_attempt - 1] * (1 + jitter)
+
+
+DEFAULT_RETRY_SCHEDULE = RetrySchedule.of_seconds(DEFAULT_RETRY_DELAYS_S)
 
 
 @dataclass(frozen=True)
@@ -99,9 +127,14 @@ class Settlement:
     next_attempt: NextAttempt | None = None
 
 
-def settle(attempt_number: int, outcome: AttemptOutcome, jitter: float) -> Settlement:
+def settle(attempt_number: int, outcome: AttemptOutcome, jitter: float, schedule: RetrySchedule) -> Settlement:
     if outcome.delivered:
         return Settlement(DeliveryStatus.SUCCEEDED)
-    if attempt_number >= MAX_ATTEMPTS:
+    if outcome.error_kind is ErrorKind.ABORTED:
+        return Settlement(DeliveryStatus.ABORTED)
+    if attempt_number >= schedule.max_attempts:
         return Settlement(DeliveryStatus.DLQ)
-    return Settlement(DeliveryStatus.FAILED, NextAttempt(attempt_number + 1, retry_delay(attempt_number, jitter)))
+    return Settlement(
+        DeliveryStatus.FAILED,
+        NextAttempt(attempt_number + 1, schedule.delay_after(attempt_number, jitter)),
+    )

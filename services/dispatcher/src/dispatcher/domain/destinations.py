@@ -46,6 +46,16 @@ class PrivateDestination(DomainError):
         self.address = address
 
 
+class HttpsRequired(DomainError):
+    code = "https_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Webhooks are sent over https only (SENTRY_ALLOW_HTTP_WEBHOOKS allows plain http).",
+            legacy_error="https_required",
+        )
+
+
 class UnresolvableDestination(DomainError):
     code = "unresolvable_destination"
 
@@ -134,6 +144,21 @@ def is_public_address(address: IPAddress) -> bool:
         or address.is_reserved
         or address.is_unspecified
     )
+
+
+def canonical_url(url: str) -> str:
+    """The form URL-reuse tombstones compare (v1.7 §4.7.7): `HTTPS://Example.COM:443/hook/` is `https://example.com/hook`."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    netloc = (parts.hostname or "").lower()
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{parts.port}"
+    path = parts.path or "/"
+    if path != "/":
+        path = path.rstrip("/") or "/"
+    return f"{scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,31 @@ MAX_DELIVERY_URL_LENGTH = 2048
 
 class SubscriptionStatus(StrEnum):
     ACTIVE = "active"  # receives new events
-    PAUSED = "paused"  # keeps its pending deliveries, sends nothing
-    REVOKED = "revoked"  # terminal
+    PAUSED = "paused"  # keeps collecting deliveries, sends nothing until resumed
+    REVOKED = "revoked"  # terminal (soft delete)
+
+
+class PauseReason(StrEnum):
+    MANUAL = "manual"
+    DLQ_CEILING = "dlq_ceiling"  # too many deliveries ended in the DLQ: a human should look first
+    AUTO_DISABLED = "auto_disabled"  # no success for days (see endpoint_health)
+
+
+class SignatureProfile(StrEnum):
+    """How deliveries are signed and what their body is."""
+
+    STANDARD = "standard"  # Standard Webhooks headers, the CloudEvent as body (the default)
+    SENTRY_V1 = "sentry_v1"  # Sentry v1.7's X-Sentry-* headers, the v1.7 wire envelope as body
+
+
+class SubscriptionRevoked(DomainError):
+    code = "cannot_modify_revoked_subscription"
+
+    def __init__(self, subscription_id: uuid.UUID) -> None:
+        super().__init__(
+            f"Webhook subscription {subscription_id} is deleted; create a new one instead.",
+            legacy_error="Subscription is revoked",
+        )
 
 
 class SubscriptionNotFound(NotFound):
@@ -56,26 +79,43 @@ def parse_subscription_id(text: str) -> uuid.UUID:
 
 @dataclass(frozen=True)
 class SubscriptionFilter:
-    """Which events a subscription receives. No event types named means every event."""
+    """Which events a subscription receives: both conditions hold. Nothing named means no restriction.
+
+    An event that names no warehouse never matches a filter on warehouses: a
+    filter that narrows must not let unattributed events through.
+    """
 
     event_types: frozenset[str] = frozenset()
+    warehouse_ids: frozenset[int] = frozenset()
 
-    def matches(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
+    def matches(self, event_type: str, warehouse_id: int | None = None) -> bool:
+        if self.event_types and event_type not in self.event_types:
+            return False
+        return not self.warehouse_ids or warehouse_id in self.warehouse_ids
 
     def unknown_types(self, known: Iterable[str]) -> set[str]:
         return set(self.event_types) - set(known)
 
     def to_document(self) -> dict[str, Any]:
-        """The stored jsonb form: `{}` for all events, else `{"event_types": [sorted names]}`."""
-        return {"event_types": sorted(self.event_types)} if self.event_types else {}
+        """The stored jsonb form: only the keys that restrict, each sorted (`{}` is every event)."""
+        document: dict[str, Any] = {}
+        if self.event_types:
+            document["event_types"] = sorted(self.event_types)
+        if self.warehouse_ids:
+            document["warehouse_ids"] = sorted(self.warehouse_ids)
+        return document
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> SubscriptionFilter:
-        unexpected = set(document) - {"event_types"}
+        unexpected = set(document) - {"event_types", "warehouse_ids"}
         if unexpected:
             raise MalformedFilter(f"unknown filter keys {sorted(unexpected)}")
         event_types = document.get("event_types", [])
         if not isinstance(event_types, list) or not all(isinstance(t, str) and t for t in event_types):
             raise MalformedFilter("event_types must be a list of event type names")
-        return cls(frozenset(event_types))
+        warehouse_ids = document.get("warehouse_ids", [])
+        if not isinstance(warehouse_ids, list) or not all(
+            isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in warehouse_ids
+        ):
+            raise MalformedFilter("warehouse_ids must be a list of positive integers")
+        return cls(frozenset(event_types), frozenset(warehouse_ids))

@@ -1,76 +1,144 @@
-"""Admin endpoints for webhook subscriptions (ADMIN, through the gateway)."""
+"""Admin endpoints for webhook subscriptions (ADMIN, through the gateway; paths of v1.7 §4.7.2)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from canonical.identity import Identity
 from canonical.web.identity import AdminIdentity
 from canonical.web.runtime import ServiceRuntime
 from dispatcher.adapters.subscription_store import get_subscription, list_attempts, list_subscriptions
 from dispatcher.domain.subscriptions import (
     MAX_DELIVERY_URL_LENGTH,
     MAX_DISPLAY_NAME_LENGTH,
+    SignatureProfile,
     SubscriptionFilter,
     SubscriptionNotFound,
+    SubscriptionStatus,
     parse_subscription_id,
 )
 from dispatcher.entrypoints.dependencies import DispatcherAdapters, adapters, pool, runtime
-from dispatcher.service_layer.subscriptions import CreateSubscription, handle_create_subscription
+from dispatcher.service_layer.replay import ReplayFilter, handle_replay_batch, handle_replay_one, handle_test_send
+from dispatcher.service_layer.subscriptions import (
+    SubscriptionFields,
+    SubscriptionRules,
+    handle_create_subscription,
+    handle_delete_subscription,
+    handle_rotate_secret,
+    handle_update_subscription,
+)
 
 router = APIRouter(tags=["webhooks"])
 
 MAX_PAGE = 500
+NO_STORE = {"cache-control": "no-store"}  # responses that carry a secret
 
 EventTypeName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DISPLAY_NAME_LENGTH)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DELIVERY_URL_LENGTH)]
 
 
 class SubscriptionFilterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_types: list[EventTypeName] = Field(default_factory=list, max_length=256)
+    warehouse_ids: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list, max_length=256)
+
+    def to_domain(self) -> SubscriptionFilter:
+        return SubscriptionFilter(frozenset(self.event_types), frozenset(self.warehouse_ids))
 
 
-class CreateSubscriptionIn(BaseModel):
+class SubscriptionOptionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DISPLAY_NAME_LENGTH)
-    ]
-    delivery_url: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DELIVERY_URL_LENGTH)
-    ]
+    signature_profile: SignatureProfile | None = None
+    rate_limit_per_second: Annotated[int, Field(ge=1, le=100)] | None = None
+    max_concurrency: Annotated[int, Field(ge=1, le=16)] | None = None
+    dlq_ceiling: Annotated[int, Field(ge=10, le=100_000)] | None = None
+    acknowledge_url_reuse: bool = False
+
+
+class CreateSubscriptionIn(SubscriptionOptionsIn):
+    display_name: DisplayName
+    delivery_url: Url
     subscription_filter: SubscriptionFilterIn = Field(default_factory=SubscriptionFilterIn)
 
-    def to_command(self) -> CreateSubscription:
-        return CreateSubscription(
-            self.display_name, self.delivery_url, SubscriptionFilter(frozenset(self.subscription_filter.event_types))
+    def to_fields(self) -> SubscriptionFields:
+        return SubscriptionFields(
+            display_name=self.display_name,
+            delivery_url=self.delivery_url,
+            subscription_filter=self.subscription_filter.to_domain(),
+            signature_profile=None if self.signature_profile is None else self.signature_profile.value,
+            rate_limit_per_second=self.rate_limit_per_second,
+            max_concurrency=self.max_concurrency,
+            dlq_ceiling=self.dlq_ceiling,
+            acknowledge_url_reuse=self.acknowledge_url_reuse,
         )
 
 
+class UpdateSubscriptionIn(SubscriptionOptionsIn):
+    display_name: DisplayName | None = None
+    delivery_url: Url | None = None
+    subscription_filter: SubscriptionFilterIn | None = None
+    status: Literal["active", "paused"] | None = None  # revoking is DELETE
+
+    def to_fields(self) -> SubscriptionFields:
+        return SubscriptionFields(
+            display_name=self.display_name,
+            delivery_url=self.delivery_url,
+            subscription_filter=None if self.subscription_filter is None else self.subscription_filter.to_domain(),
+            signature_profile=None if self.signature_profile is None else self.signature_profile.value,
+            rate_limit_per_second=self.rate_limit_per_second,
+            max_concurrency=self.max_concurrency,
+            dlq_ceiling=self.dlq_ceiling,
+            acknowledge_url_reuse=self.acknowledge_url_reuse,
+            status=None if self.status is None else SubscriptionStatus(self.status),
+        )
+
+
+class ReplayFilterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["dlq", "failed", "succeeded", "aborted"] = "dlq"
+    event_type: EventTypeName | None = None
+    completed_at_from: datetime | None = None
+    completed_at_to: datetime | None = None
+
+
+class ReplayBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filter: ReplayFilterIn = Field(default_factory=ReplayFilterIn)
+    acknowledge_large_replay: bool = False
+
+
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
+Built = Annotated[DispatcherAdapters, Depends(adapters)]
+Runtime = Annotated[ServiceRuntime, Depends(runtime)]
+
+
+def _rules(built: DispatcherAdapters, service: ServiceRuntime) -> SubscriptionRules:
+    return SubscriptionRules(built.guard, frozenset(t.name for t in service.registry.all()))
+
+
+def _actor(identity: Identity) -> str:
+    return identity.subject
 
 
 @router.post("/api/admin/webhooks", status_code=201)
 async def create_subscription(
-    body: CreateSubscriptionIn,
-    _: AdminIdentity,
-    db: Pool,
-    built: Annotated[DispatcherAdapters, Depends(adapters)],
-    service: Annotated[ServiceRuntime, Depends(runtime)],
+    body: CreateSubscriptionIn, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
 ) -> JSONResponse:
     created = await handle_create_subscription(
-        body.to_command(),
-        pool=db,
-        guard=built.guard,
-        secret_box=built.secret_box,
-        known_event_types=(t.name for t in service.registry.all()),
+        body.to_fields(), pool=db, rules=_rules(built, service), secret_box=built.secret_box, actor=_actor(admin)
     )
-    return JSONResponse(created, status_code=201, headers={"cache-control": "no-store"})
+    return JSONResponse(created, status_code=201, headers=NO_STORE)
 
 
 @router.get("/api/admin/webhooks")
@@ -78,13 +146,85 @@ async def get_subscriptions(_: AdminIdentity, db: Pool) -> dict[str, Any]:
     return {"webhooks": await list_subscriptions(db)}
 
 
-@router.get("/api/admin/webhooks/{subscription_id}")
-async def get_subscription_detail(subscription_id: str, _: AdminIdentity, db: Pool) -> dict[str, Any]:
+async def _existing(db: asyncpg.Pool, subscription_id: str) -> dict[str, Any]:
     key = parse_subscription_id(subscription_id)
     subscription = await get_subscription(db, key)
     if subscription is None:
         raise SubscriptionNotFound(key)
     return subscription
+
+
+@router.get("/api/admin/webhooks/{subscription_id}")
+async def get_subscription_detail(subscription_id: str, _: AdminIdentity, db: Pool) -> dict[str, Any]:
+    return await _existing(db, subscription_id)
+
+
+@router.patch("/api/admin/webhooks/{subscription_id}")
+async def update_subscription(
+    subscription_id: str, body: UpdateSubscriptionIn, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+) -> dict[str, Any]:
+    return await handle_update_subscription(
+        parse_subscription_id(subscription_id),
+        body.to_fields(),
+        pool=db,
+        rules=_rules(built, service),
+        actor=_actor(admin),
+    )
+
+
+async def _set_status(
+    subscription_id: str, status: SubscriptionStatus, admin: Identity, db: asyncpg.Pool, rules: SubscriptionRules
+) -> dict[str, Any]:
+    return await handle_update_subscription(
+        parse_subscription_id(subscription_id),
+        SubscriptionFields(status=status),
+        pool=db,
+        rules=rules,
+        actor=_actor(admin),
+    )
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/pause")
+async def pause_subscription(
+    subscription_id: str, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+) -> dict[str, Any]:
+    return await _set_status(subscription_id, SubscriptionStatus.PAUSED, admin, db, _rules(built, service))
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/resume")
+async def resume_subscription(
+    subscription_id: str, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+) -> dict[str, Any]:
+    return await _set_status(subscription_id, SubscriptionStatus.ACTIVE, admin, db, _rules(built, service))
+
+
+@router.delete("/api/admin/webhooks/{subscription_id}")
+async def delete_subscription(
+    subscription_id: str, admin: AdminIdentity, db: Pool, purge: bool = False
+) -> dict[str, Any]:
+    return await handle_delete_subscription(
+        parse_subscription_id(subscription_id), purge=purge, pool=db, actor=_actor(admin)
+    )
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/rotate-secret")
+async def rotate_subscription_secret(subscription_id: str, _: AdminIdentity, db: Pool, built: Built) -> JSONResponse:
+    rotated = await handle_rotate_secret(parse_subscription_id(subscription_id), pool=db, secret_box=built.secret_box)
+    return JSONResponse(rotated, headers=NO_STORE)
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/test")
+async def send_test_message(subscription_id: str, _: AdminIdentity, db: Pool, built: Built) -> dict[str, Any]:
+    key = parse_subscription_id(subscription_id)
+    await _existing(db, subscription_id)
+    async with built.sender() as sender:
+        outcome = await handle_test_send(db, key, guard=built.guard, secret_box=built.secret_box, sender=sender)
+    return {
+        "delivered": outcome.delivered,
+        "http_status": outcome.http_status,
+        "error_kind": None if outcome.error_kind is None else outcome.error_kind.value,
+        "response_time_ms": outcome.response_time_ms,
+    }
 
 
 @router.get("/api/admin/webhooks/{subscription_id}/deliveries")
@@ -96,8 +236,40 @@ async def get_subscription_deliveries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Every attempt, newest first: a failed attempt and the retry it scheduled are separate rows."""
-    key = parse_subscription_id(subscription_id)
-    if await get_subscription(db, key) is None:
-        raise SubscriptionNotFound(key)
-    attempts, total = await list_attempts(db, key, limit=limit, offset=offset)
+    await _existing(db, subscription_id)
+    attempts, total = await list_attempts(db, parse_subscription_id(subscription_id), limit=limit, offset=offset)
     return {"deliveries": attempts, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/api/admin/webhooks/{subscription_id}/dlq")
+async def get_subscription_dlq(
+    subscription_id: str,
+    _: AdminIdentity,
+    db: Pool,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    await _existing(db, subscription_id)
+    rows, total = await list_attempts(
+        db, parse_subscription_id(subscription_id), limit=limit, offset=offset, status="dlq"
+    )
+    return {"deliveries": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/replay/{delivery_id}", status_code=201)
+async def replay_delivery(subscription_id: str, delivery_id: int, _: AdminIdentity, db: Pool) -> dict[str, Any]:
+    return await handle_replay_one(db, parse_subscription_id(subscription_id), delivery_id)
+
+
+@router.post("/api/admin/webhooks/{subscription_id}/replay-batch", status_code=201)
+async def replay_batch(
+    subscription_id: str, body: ReplayBatchIn, admin: AdminIdentity, db: Pool, built: Built
+) -> dict[str, Any]:
+    return await handle_replay_batch(
+        db,
+        parse_subscription_id(subscription_id),
+        ReplayFilter(**body.filter.model_dump()),
+        acknowledge_large=body.acknowledge_large_replay,
+        hard_cap=built.settings.dispatcher_replay_batch_hard_cap,
+        actor=_actor(admin),
+    )

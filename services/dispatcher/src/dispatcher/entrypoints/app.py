@@ -12,31 +12,37 @@ from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.entrypoints.admin_api import router as admin_router
 from dispatcher.entrypoints.delivery_worker import DeliveryWorker
 from dispatcher.entrypoints.dependencies import DispatcherAdapters
-from dispatcher.entrypoints.fanout_consumer import fanout_consumer
+from dispatcher.entrypoints.fanout_agent import FanoutAgent
+from dispatcher.entrypoints.polling_api import router as polling_router
 from dispatcher.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> FastAPI:
-    if settings.sentry_allow_internal_webhooks:
+    internal_networks = settings.internal_networks()
+    if internal_networks:
         log.warning(
-            "SENTRY_ALLOW_INTERNAL_WEBHOOKS is on: webhooks may be sent to loopback and private addresses "
-            "(development and CI only)"
+            "SENTRY_ALLOW_INTERNAL_WEBHOOKS is on: webhooks may be sent to %s (development and CI only)",
+            ", ".join(str(n) for n in internal_networks),
         )
+    if settings.sentry_allow_http_webhooks:
+        log.warning("SENTRY_ALLOW_HTTP_WEBHOOKS is on: webhooks may be sent over plain http")
     built = DispatcherAdapters(
         guard=DestinationGuard(
-            allow_internal=settings.sentry_allow_internal_webhooks,
+            internal_networks=internal_networks,
+            allow_http=settings.sentry_allow_http_webhooks,
             resolve_timeout_s=settings.dispatcher_http_connect_timeout_ms / 1000,
         ),
         secret_box=SecretBox(settings.encryption_key()),
+        settings=settings,
     )
     app = create_service_app(
         settings,
-        routers=[admin_router],
+        routers=[admin_router, polling_router],
         make_workers=lambda runtime: [
-            fanout_consumer(runtime),
-            DeliveryWorker(runtime.pool, settings, built.guard, built.secret_box),
+            FanoutAgent(runtime),
+            DeliveryWorker(runtime, settings, built.guard, built.secret_box),
         ],
         identity_verify_key=settings.identity_verify_key(),
     )

@@ -17,12 +17,13 @@ from datetime import timedelta
 
 import asyncpg
 
+from canonical.web.runtime import ServiceRuntime
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 from dispatcher.adapters.delivery_store import NOTIFY_CHANNEL, ClaimedAttempt, claim_due, reclaim_stale
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.adapters.webhook_sender import WebhookSender
-from dispatcher.service_layer.delivery import Deliverer
+from dispatcher.service_layer.delivery import Deliverer, DeliveryPolicy
 from dispatcher.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,16 @@ RECLAIM_INTERVAL_S = 30.0
 class DeliveryWorker:
     name = "webhook-delivery"
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, guard: DestinationGuard, secret_box: SecretBox) -> None:
-        self._pool = pool
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        settings: Settings,
+        guard: DestinationGuard,
+        secret_box: SecretBox,
+    ) -> None:
+        self._runtime = runtime
+        self._pool: asyncpg.Pool = runtime.pool
+        self._policy = DeliveryPolicy(settings.retry_schedule(), settings.breaker_policy())
         self._settings = settings
         self._guard = guard
         self._secret_box = secret_box
@@ -57,7 +66,15 @@ class DeliveryWorker:
                 read_timeout_s=self._settings.dispatcher_http_read_timeout_ms / 1000,
                 total_timeout_s=self._settings.dispatcher_http_timeout_ms / 1000,
             ) as sender:
-                deliverer = Deliverer(self._pool, self._guard, self._secret_box, sender)
+                deliverer = Deliverer(
+                    self._pool,
+                    self._guard,
+                    self._secret_box,
+                    sender,
+                    self._policy,
+                    writer=self._runtime.writer,
+                    registry=self._runtime.registry,
+                )
                 sending: set[asyncio.Task[None]] = set()
                 try:
                     await self._dispatch(stop, deliverer, sending)
@@ -85,7 +102,11 @@ class DeliveryWorker:
                         )
                     next_reclaim_at = loop.time() + RECLAIM_INTERVAL_S
                 free_slots = self._max_concurrent - len(sending)
-                claimed = await claim_due(self._pool, free_slots) if free_slots > 0 else []
+                claimed = (
+                    await claim_due(self._pool, free_slots, half_open_after=self._policy.breaker.failure_threshold)
+                    if free_slots > 0
+                    else []
+                )
                 backoff.reset()
             except INFRASTRUCTURE_ERRORS as error:
                 log.warning("cannot claim webhook deliveries, retrying in %.1fs: %s", backoff.current_s, error)

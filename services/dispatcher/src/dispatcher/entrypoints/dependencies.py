@@ -10,12 +10,22 @@ from fastapi import Request
 from canonical.web.runtime import ServiceRuntime
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
+from dispatcher.adapters.webhook_sender import WebhookSender
+from dispatcher.settings import Settings
 
 
 @dataclass(frozen=True)
 class DispatcherAdapters:
     guard: DestinationGuard
     secret_box: SecretBox
+    settings: Settings
+
+    def sender(self) -> WebhookSender:
+        return WebhookSender(
+            connect_timeout_s=self.settings.dispatcher_http_connect_timeout_ms / 1000,
+            read_timeout_s=self.settings.dispatcher_http_read_timeout_ms / 1000,
+            total_timeout_s=self.settings.dispatcher_http_timeout_ms / 1000,
+        )
 
 
 def adapters(request: Request) -> DispatcherAdapters:

@@ -1,0 +1,119 @@
+"""The event -> delivery fan-out as a faust-streaming agent over every context topic.
+
+faust joins the consumer group, assigns partitions and hands the agent batches
+of events; the effect (numbering the events, queueing deliveries, marking the
+events processed) is one PostgreSQL transaction per partition batch, through
+the platform's IdempotentConsumer, so a redelivered event changes nothing.
+
+Offsets: faust acks a `take_events` batch when the agent asks for the next one,
+and also when the agent is cancelled or fails mid-batch (its `finally`). An
+offset committed for an event whose transaction did not commit would lose that
+event, so each message gets one extra reference while it is being applied and
+gives it back only after the commit: faust's own ack then cannot bring the
+count to zero (= committable) for an event that was not applied, and the next
+process gets it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import faust
+from aiokafka import ConsumerRecord, TopicPartition
+from faust.types import EventT, StreamT
+
+from canonical.db import Connection
+from canonical.events.envelope import CloudEvent
+from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
+from canonical.web.runtime import ServiceRuntime
+from dispatcher.service_layer.fanout import fan_out
+
+CONSUMER_NAME = "dispatcher-fanout"
+MAX_BATCH = 500
+BATCH_WINDOW_S = 0.05  # how long a partial batch waits for company: latency vs. transactions per event
+COMMIT_INTERVAL_S = 1.0
+
+log = logging.getLogger(__name__)
+
+
+def _record(event: EventT[bytes]) -> ConsumerRecord[bytes, bytes]:
+    message = event.message
+    return ConsumerRecord(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp=int(message.timestamp * 1000),
+        timestamp_type=message.timestamp_type,
+        key=message.key,
+        value=message.value,
+        checksum=None,
+        serialized_key_size=message.serialized_key_size,
+        serialized_value_size=message.serialized_value_size,
+        headers=tuple(message.headers or ()),
+    )
+
+
+class FanoutAgent:
+    """A runtime worker that runs a faust app with one agent, until the service stops."""
+
+    name = CONSUMER_NAME
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        settings = runtime.settings
+        self._topics = runtime.topics()
+        self._bootstrap = settings.kafka_bootstrap_servers
+        # The group carries the topic prefix, so deployments (and test sessions) sharing a broker never share it.
+        self._group = f"{settings.kafka_topic_prefix}{CONSUMER_NAME}"
+        self._partitions = settings.kafka_topic_partitions
+        self._replication = settings.kafka_replication_factor
+
+        async def handle(connection: Connection, events: Sequence[CloudEvent]) -> None:
+            await fan_out(connection, events, runtime.registry)
+
+        # Used for its exactly-once apply (dedupe + effect in one transaction, dead letters), not its poll loop.
+        self._applier = IdempotentConsumer(
+            ConsumerConfig(CONSUMER_NAME, self._topics, self._bootstrap), runtime.pool, handle
+        )
+        self._stop = asyncio.Event()
+
+    def _app(self) -> faust.App:
+        app = faust.App(
+            self._group,
+            broker=[f"kafka://{host.strip()}" for host in self._bootstrap.split(",")],
+            web_enabled=False,
+            autodiscover=False,
+            store="memory://",
+            topic_partitions=self._partitions,
+            topic_replication_factor=self._replication,
+            consumer_auto_offset_reset="earliest",
+            broker_commit_interval=COMMIT_INTERVAL_S,
+        )
+        topic = app.topic(*self._topics, value_type=bytes, value_serializer="raw", key_serializer="raw")
+        app.agent(topic, name=CONSUMER_NAME)(self._fan_out)
+        return app
+
+    async def _fan_out(self, stream: StreamT[bytes]) -> None:
+        assert isinstance(stream, faust.Stream)  # take_events is on the implementation, not the protocol
+        async for events in stream.take_events(MAX_BATCH, within=BATCH_WINDOW_S):
+            for event in events:
+                event.message.incref()  # released only once applied (see the module docstring)
+            by_partition: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = {}
+            for event in events:
+                record = _record(event)
+                by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+            for partition, records in by_partition.items():
+                if not await self._applier.apply_records(self._stop, partition, records):
+                    return  # stopping: these stay uncommitted and are consumed again
+            for event in events:
+                event.message.decref()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+        app = self._app()
+        await app.start()
+        try:
+            await stop.wait()
+        finally:
+            await app.stop()

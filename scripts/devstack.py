@@ -200,10 +200,15 @@ def fresh_env_values(signing_keypair: Callable[[], tuple[str, str]]) -> dict[str
         "REDIS_PASSWORD": secrets.token_hex(32),
         "SENTRY_INTERNAL_SIGNING_KEY": signing_key,
         "SENTRY_INTERNAL_VERIFY_KEY": verify_key,
+        # The audit checkpoints' own Ed25519 seed: a raw seed needs no library, and its public
+        # half is derived by the audit service, so it stays independent of the identity pair.
+        "SENTRY_AUDIT_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="),
         "SENTRY_PG_PORT": str(PG_PORT),
         "SENTRY_PG_ADMIN_URL": pg_url(PG_ADMIN_USER, secrets.token_hex(32), "postgres"),
         "REDIS_URL": REDIS_URL,
         "KAFKA_BOOTSTRAP_SERVERS": KAFKA_BOOTSTRAP,
+        # Relative to the repo root, where honcho starts the services; the shipped template is ignored.
+        "SENTRY_INBOUND_MAPPINGS_DIR": "services/inbound/mappings",
     }
     for service in SERVICES:
         values[service.database_url_var] = pg_url(service.name, secrets.token_hex(24), service.name)

@@ -106,7 +106,13 @@ async def stack() -> AsyncIterator[Stack]:
             "inventory": inventory_app.create_app(
                 inventory.settings.Settings(database_url=databases["inventory"].app_url, **common)
             ),
-            "audit": audit_app.create_app(audit.settings.Settings(database_url=databases["audit"].app_url, **common)),
+            "audit": audit_app.create_app(
+                audit.settings.Settings(
+                    database_url=databases["audit"].app_url,
+                    sentry_audit_signing_key=generate_identity_keys().private_setting,
+                    **common,
+                )
+            ),
             "dispatcher": dispatcher_app.create_app(
                 dispatcher.settings.Settings(
                     database_url=databases["dispatcher"].app_url,

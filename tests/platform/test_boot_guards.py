@@ -25,7 +25,7 @@ REQUIRED = {
     "inbound": ["SENTRY_INTERNAL_VERIFY_KEY"],
     "dispatcher": ["SENTRY_INTERNAL_VERIFY_KEY", "SENTRY_ENCRYPTION_KEY", "SENTRY_PUBSUB_HMAC_KEY"],
     "connectors": ["SENTRY_INTERNAL_VERIFY_KEY", "SENTRY_ENCRYPTION_KEY"],
-    "audit": ["SENTRY_INTERNAL_VERIFY_KEY"],
+    "audit": ["SENTRY_INTERNAL_VERIFY_KEY", "SENTRY_AUDIT_SIGNING_KEY"],
 }
 ALL_SECRETS = {name for names in REQUIRED.values() for name in names}
 
@@ -34,7 +34,7 @@ def good_value(variable: str) -> str:
     keys = generate_identity_keys()
     if variable == "SENTRY_ENCRYPTION_KEY":
         return Fernet.generate_key().decode()
-    if variable == "SENTRY_INTERNAL_SIGNING_KEY":
+    if variable in {"SENTRY_INTERNAL_SIGNING_KEY", "SENTRY_AUDIT_SIGNING_KEY"}:
         return keys.private_setting
     if variable == "SENTRY_INTERNAL_VERIFY_KEY":
         return keys.public_setting

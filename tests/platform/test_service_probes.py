@@ -45,7 +45,10 @@ SECRETS: dict[str, dict[str, Any]] = {
         "sentry_internal_verify_key": KEYS.public_setting,
         "sentry_encryption_key": Fernet.generate_key().decode(),
     },
-    "audit": {"sentry_internal_verify_key": KEYS.public_setting},
+    "audit": {
+        "sentry_internal_verify_key": KEYS.public_setting,
+        "sentry_audit_signing_key": generate_identity_keys().private_setting,
+    },
 }
 
 

@@ -1,72 +1,66 @@
-import uuid
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
 
-from audit.adapters.chain_store import append_to_chain, first_broken_entry
-from audit.domain.chain import AuditEntry
+from audit.adapters.chain_store import first_broken_entry
 
 pytestmark = pytest.mark.integration
 
-
-def entry(n: int) -> AuditEntry:
-    return AuditEntry(
-        event_id=str(uuid.uuid4()),
-        action_type="WAREHOUSE_CREATE",
-        entity_type="WAREHOUSE",
-        entity_id=f"warehouse-{n}",
-        actor="admin",
-        warehouse_id=n if n % 2 else None,
-        device_id="scanner-1" if n % 3 == 0 else None,
-        details={"n": n, "note": "ünïcode ✓", "nested": {"z": [1, 2], "a": None}},
-        created_at=datetime(2026, 1, 1, 0, 0, n, 123456, tzinfo=UTC),
-    )
+# The fixtures of conftest.py (importlib mode cannot import it for its type names).
+Fill = Callable[..., Awaitable[None]]
+Tamper = Callable[[str], Awaitable[None]]
 
 
-async def fill(pool: asyncpg.Pool, count: int) -> None:
-    async with pool.acquire() as connection, connection.transaction():
-        await append_to_chain(connection, [entry(n) for n in range(1, count + 1)])
-
-
-async def tamper(admin: asyncpg.Connection, statement: str) -> None:
-    # What someone with owner/superuser rights could do behind the service's back.
-    await admin.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
-
-
-async def test_sql_verification_agrees_with_the_python_hashes(audit_pool: asyncpg.Pool) -> None:
-    await fill(audit_pool, 6)
+async def test_sql_verification_agrees_with_the_python_hashes(audit_pool: asyncpg.Pool, fill: Fill) -> None:
+    await fill(6)
     async with audit_pool.acquire() as connection:
         await connection.execute("SET TIME ZONE 'Asia/Kolkata'")  # the encoding must not depend on it
         assert await first_broken_entry(connection) is None
         assert await connection.fetchval("SELECT count(*) FROM audit_log") == 6
+        # 002's one-expression audit_row_hash (also inlined in the verifier) gives 001's bytes.
+        assert await connection.fetchval("SELECT bool_and(audit_row_hash(a) = a.row_hash) FROM audit_log a")
 
 
-async def test_appends_in_several_transactions_stay_one_chain(audit_pool: asyncpg.Pool) -> None:
+async def test_appends_in_several_transactions_stay_one_chain(audit_pool: asyncpg.Pool, fill: Fill) -> None:
     for _ in range(3):
-        await fill(audit_pool, 2)
+        await fill(2)
     rows = await audit_pool.fetch("SELECT log_id, prev_hash, row_hash FROM audit_log ORDER BY log_id")
     assert [r["log_id"] for r in rows] == [1, 2, 3, 4, 5, 6]
     assert all(rows[i]["prev_hash"] == rows[i - 1]["row_hash"] for i in range(1, 6))
 
 
-async def test_the_service_role_cannot_update_or_delete(audit_pool: asyncpg.Pool) -> None:
-    await fill(audit_pool, 1)
+async def test_the_service_role_cannot_update_or_delete(audit_pool: asyncpg.Pool, fill: Fill) -> None:
+    await fill(1)
     for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await audit_pool.execute(statement)
 
 
 async def test_even_the_owner_is_stopped_by_the_guard_triggers(
-    audit_pool: asyncpg.Pool, admin_connection: asyncpg.Connection
+    fill: Fill, admin_connection: asyncpg.Connection
 ) -> None:
-    await fill(audit_pool, 1)
+    await fill(1)
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await admin_connection.execute("UPDATE audit_log SET actor = 'x'")
+
+
+# A replayed event, re-chained as someone who knows the published encoding would: the copy of
+# row 2 is appended as row 7 with correct hashes and head, after dropping the unique constraint.
+REPLAY_ROW_2_AS_ROW_7 = """
+    ALTER TABLE audit_log DROP CONSTRAINT audit_log_event_id_key;
+    INSERT INTO audit_log
+        SELECT 7, event_id, action_type, entity_type, entity_id, actor, warehouse_id, device_id, details,
+               created_at, recorded_at, (SELECT row_hash FROM audit_log WHERE log_id = 6), ''::bytea
+        FROM audit_log WHERE log_id = 2;
+    CREATE TEMP TABLE rehashed AS SELECT audit_row_hash(a) AS h FROM audit_log a WHERE log_id = 7;
+    DELETE FROM audit_log WHERE log_id = 7;  -- recomputed with the real hash below
+    INSERT INTO audit_log
+        SELECT 7, event_id, action_type, entity_type, entity_id, actor, warehouse_id, device_id, details,
+               created_at, recorded_at, (SELECT row_hash FROM audit_log WHERE log_id = 6), (SELECT h FROM rehashed)
+        FROM audit_log WHERE log_id = 2;
+    UPDATE audit_chain_head SET last_log_id = 7, last_hash = (SELECT h FROM rehashed);
+"""
 
 
 @pytest.mark.parametrize(
@@ -86,9 +80,25 @@ async def test_even_the_owner_is_stopped_by_the_guard_triggers(
     ids=["edit-details", "edit-device", "edit-time", "delete-middle", "delete-tail", "reorder"],
 )
 async def test_tampering_is_detected_at_the_first_bad_row(
-    audit_pool: asyncpg.Pool, admin_connection: asyncpg.Connection, statement: str, first_bad: int
+    audit_pool: asyncpg.Pool, fill: Fill, tamper: Tamper, statement: str, first_bad: int
 ) -> None:
-    await fill(audit_pool, 6)
-    await tamper(admin_connection, statement)
+    await fill(6)
+    await tamper(statement)
     async with audit_pool.acquire() as connection:
         assert await first_broken_entry(connection) == first_bad
+
+
+async def test_a_replayed_event_is_found_even_when_correctly_rechained(
+    fill: Fill, admin_connection: asyncpg.Connection
+) -> None:
+    await fill(6)
+    # In a transaction rolled back afterwards: the dropped constraint must not outlive the test.
+    transaction = admin_connection.transaction()
+    await transaction.start()
+    try:
+        await admin_connection.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        await admin_connection.execute(REPLAY_ROW_2_AS_ROW_7)
+        assert await admin_connection.fetchval("SELECT count(*) FROM audit_log") == 7
+        assert await admin_connection.fetchval("SELECT verify_audit_log_chain()") == 7
+    finally:
+        await transaction.rollback()

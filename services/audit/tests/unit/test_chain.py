@@ -81,3 +81,18 @@ def test_events_map_to_audit_actions() -> None:
     assert (entry.actor, entry.warehouse_id, entry.device_id) == ("u-1", 3, "scanner-9")
     unknown = audit_entry_for(ObservedEvent("id", "stock.moved", None, None, None, None, {}, RECORDED))
     assert (unknown.action_type, unknown.entity_type, unknown.actor) == ("STOCK_MOVED", "STOCK", "system")
+
+
+def test_v17_action_names_are_kept() -> None:
+    def action(event_type: str, data: dict[str, object]) -> tuple[str, str]:
+        entry = audit_entry_for(ObservedEvent("id", event_type, "s-1", "admin", None, None, data, RECORDED))
+        return entry.action_type, entry.entity_type
+
+    assert action("api_token.issued", {}) == ("TOKEN_ISSUE", "WMS_TOKEN")
+    assert action("receipt.completed", {}) == ("RECEIVE", "PO")
+    assert action("adjustment.applied", {}) == ("ADJUST", "ITEM")
+    assert action("user.password_changed", {"action": "forced_password_change_completed"}) == (
+        "forced_password_change_completed",
+        "user",
+    )
+    assert action("user.password_changed", {"action": "anything else"}) == ("password_change", "user")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from audit.adapters.chain_store import append_to_chain
-from audit.domain.actions import ObservedEvent, audit_entry_for
+from audit.adapters.chain_store import append_to_chain, remember_names
+from audit.domain.actions import ObservedEvent, audit_entry_for, entity_name_in, warehouse_code_in
+from audit.service_layer.checkpoints import AUDIT_CONTEXT
 from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
+from canonical.events.registry import topic_name
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
 from canonical.web.runtime import ServiceRuntime
 
@@ -30,9 +32,25 @@ def observed(event: CloudEvent) -> ObservedEvent:
 
 
 async def record_events(connection: Connection, events: Sequence[CloudEvent]) -> None:
-    await append_to_chain(connection, [audit_entry_for(observed(e)) for e in events])
+    entries, names, warehouses = [], [], []
+    for event in events:
+        entry = audit_entry_for(observed(event))
+        entries.append(entry)
+        if (name := entity_name_in(entry, event.data)) is not None:
+            names.append(name)
+        if (code := warehouse_code_in(event.data)) is not None:
+            warehouses.append(code)
+    await append_to_chain(connection, entries)
+    await remember_names(connection, names, warehouses)
+
+
+def audited_topics(runtime: ServiceRuntime) -> list[str]:
+    """Every context's topic but the audit service's own: recording its checkpoints would grow the
+    log, which would call for another checkpoint, forever."""
+    own = topic_name(runtime.settings.kafka_topic_prefix, AUDIT_CONTEXT)
+    return [topic for topic in runtime.topics() if topic != own]
 
 
 def chain_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
-    config = ConsumerConfig(CONSUMER_NAME, runtime.topics(), runtime.settings.kafka_bootstrap_servers)
+    config = ConsumerConfig(CONSUMER_NAME, audited_topics(runtime), runtime.settings.kafka_bootstrap_servers)
     return IdempotentConsumer(config, runtime.pool, record_events)

@@ -19,6 +19,7 @@ from canonical.testing import (
     require_test_database,
     serving,
     unique_topic_prefix,
+    wipe_tables,
 )
 
 pytestmark = pytest.mark.integration
@@ -56,6 +57,7 @@ SECRETS: dict[str, dict[str, Any]] = {
 async def test_probes_report_health_readiness_and_metrics(service: str) -> None:
     database = require_test_database(service)
     await prepare_test_database(database, SERVICES_DIR / service / "migrations")
+    await wipe_tables(database.admin_url)  # another suite's rows (e.g. an allow-listed source) must not leak in
     settings_module = importlib.import_module(f"{service}.settings")
     app_module = importlib.import_module(f"{service}.entrypoints.app")
     settings = settings_module.Settings(

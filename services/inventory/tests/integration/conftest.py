@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from canonical.db import create_pool
 from canonical.testing import (
     ADMIN,
     IdentityKeys,
@@ -31,18 +33,30 @@ def identity_keys() -> IdentityKeys:
 
 
 @pytest.fixture
-async def inventory(identity_keys: IdentityKeys) -> AsyncIterator[httpx.AsyncClient]:
-    database = require_test_database("inventory")
-    await prepare_test_database(database, MIGRATIONS)
-    await wipe_tables(database.admin_url)
-    settings = Settings(
-        database_url=database.app_url,
+def inventory_settings(identity_keys: IdentityKeys) -> Settings:
+    return Settings(
+        database_url=require_test_database("inventory").app_url,
         kafka_bootstrap_servers=kafka_bootstrap(),
         kafka_topic_prefix=unique_topic_prefix(),
         sentry_internal_verify_key=identity_keys.public_setting,
     )
+
+
+@pytest.fixture
+async def inventory(identity_keys: IdentityKeys, inventory_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    database = require_test_database("inventory")
+    await prepare_test_database(database, MIGRATIONS)
+    await wipe_tables(database.admin_url)
     async with (
-        serving(create_app(settings)) as base_url,
+        serving(create_app(inventory_settings)) as base_url,
         httpx.AsyncClient(base_url=base_url, headers=identity_keys.headers(ADMIN)) as client,
     ):
         yield client
+
+
+@pytest.fixture
+async def pool(inventory: httpx.AsyncClient) -> AsyncIterator[asyncpg.Pool]:
+    """The service's own database role, for reading what the served app committed."""
+    pool = await create_pool(require_test_database("inventory").app_url, min_size=1, max_size=2)
+    yield pool
+    await pool.close()

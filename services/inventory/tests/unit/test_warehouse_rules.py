@@ -1,6 +1,4 @@
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Self
 
 import pytest
 
@@ -9,10 +7,12 @@ from inventory.domain.catalog.warehouse import (
     CreateWarehouse,
     DuplicateWarehouseCode,
     InvalidWarehouse,
+    Warehouse,
     create_warehouse,
 )
-from inventory.domain.events import DomainEvent
 from inventory.service_layer.catalog.warehouses import handle_create_warehouse
+
+from .fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CONTEXT = CommandContext(request_id="r-1", actor="admin")
@@ -45,38 +45,8 @@ def test_out_of_range_fields_are_refused(command: CreateWarehouse) -> None:
         create_warehouse(command, 1, NOW)
 
 
-class FakeWarehouses:
-    def __init__(self, codes: set[str]) -> None:
-        self.codes = codes
-
-    async def next_id(self) -> int:
-        return len(self.codes) + 1
-
-    async def code_taken(self, warehouse_code: str) -> bool:
-        return warehouse_code in self.codes
-
-
-class FakeUnitOfWork:
-    def __init__(self, codes: set[str]) -> None:
-        self.warehouses = FakeWarehouses(codes)
-        self.recorded: list[tuple[str, int, Sequence[DomainEvent]]] = []
-        self.committed = False
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        self.committed = exc_info[0] is None
-
-    async def record(
-        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
-    ) -> Sequence[object]:
-        self.recorded.append((stream_id, expected_version, events))
-        return events
-
-
 async def test_the_handler_records_a_new_stream() -> None:
-    uow = FakeUnitOfWork(set())
+    uow = FakeUnitOfWork()
     created = await handle_create_warehouse(CreateWarehouse("WH1", "Main"), uow, CONTEXT)
     assert created["warehouse_id"] == 1
     assert [(stream, version) for stream, version, _ in uow.recorded] == [("warehouse-1", 0)]
@@ -84,7 +54,8 @@ async def test_the_handler_records_a_new_stream() -> None:
 
 
 async def test_a_taken_code_is_refused_without_recording_anything() -> None:
-    uow = FakeUnitOfWork({"WH1"})
+    uow = FakeUnitOfWork()
+    uow.catalog.warehouses[1] = Warehouse(1, "WH1", "Main", None, True, NOW.isoformat())
     with pytest.raises(DuplicateWarehouseCode) as refused:
         await handle_create_warehouse(CreateWarehouse(" WH1", "Other"), uow, CONTEXT)
     assert refused.value.legacy_error == "Duplicate warehouse_code"

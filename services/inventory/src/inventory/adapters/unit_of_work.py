@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 
@@ -9,11 +10,15 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from canonical.db import Connection
+from canonical.errors import Conflict
 from canonical.events.envelope import CloudEvent
 from canonical.events.factory import CommandContext, new_event
 from canonical.events.registry import EventRegistry
-from canonical.eventstore.store import EventWriter
-from inventory.adapters.repositories import WarehouseRepository
+from canonical.eventstore.store import ConcurrencyConflict, EventWriter, stream_version
+from inventory.adapters.idempotency import RequestClaim, claim
+from inventory.adapters.repositories.catalog import CatalogRepository
+from inventory.adapters.repositories.receiving import ReceivingRepository
+from inventory.adapters.repositories.stock import StockRepository
 from inventory.domain.events import DomainEvent
 
 SOURCE = "/sentry-wms/inventory"
@@ -21,10 +26,21 @@ SOURCE = "/sentry-wms/inventory"
 Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
 
 
+class ConcurrentChange(Conflict):
+    code = "concurrent_modification"
+
+
 class PostgresUnitOfWork:
     def __init__(
-        self, pool: asyncpg.Pool, writer: EventWriter, registry: EventRegistry, projectors: Sequence[Projector]
+        self,
+        pool: asyncpg.Pool,
+        writer: EventWriter,
+        registry: EventRegistry,
+        projectors: Sequence[Projector],
+        request: RequestClaim | None = None,
     ) -> None:
+        """`request`: when the client sent X-Request-ID, the command claims it in its transaction."""
+        self._request = request
         self._pool = pool
         self._writer = writer
         self._registry = registry
@@ -42,7 +58,15 @@ class PostgresUnitOfWork:
         self._connection = await self._pool.acquire()
         self._transaction = self._connection.transaction()
         await self._transaction.start()
-        self.warehouses = WarehouseRepository(self._connection)
+        if self._request is not None:
+            try:
+                await claim(self._connection, self._request)
+            except BaseException:
+                await self.__aexit__(*sys.exc_info())
+                raise
+        self.catalog = CatalogRepository(self._connection)
+        self.stock = StockRepository(self._connection)
+        self.receiving = ReceivingRepository(self._connection)
         return self
 
     async def __aexit__(
@@ -60,6 +84,20 @@ class PostgresUnitOfWork:
             self._connection = None
             self._transaction = None
 
+    async def lock(self, name: str, *, shared: bool = False) -> None:
+        """Serialise writers that decide on the same name (a stream, or a unique code) until commit.
+
+        Shared holders exclude only exclusive ones: stock writers hold their bin and item
+        shared, so they run in parallel with each other but never beside a delete of either.
+        """
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        await self.connection.execute(f"SELECT {function}(hashtextextended($1, 0))", name)
+
+    async def lock_stream(self, stream_id: str) -> int:
+        """Lock the aggregate's stream for this transaction and return its current version (0: none)."""
+        await self.lock(stream_id)
+        return await stream_version(self.connection, stream_id)
+
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
     ) -> list[CloudEvent]:
@@ -68,7 +106,11 @@ class PostgresUnitOfWork:
             new_event(self._registry.latest(e.event_type), e.data, source=SOURCE, subject=stream_id, context=context)
             for e in events
         ]
-        stamped = await self._writer.append(self.connection, stream_id, expected_version, envelopes)
+        try:
+            stamped = await self._writer.append(self.connection, stream_id, expected_version, envelopes)
+        except ConcurrencyConflict as conflict:
+            # Handlers lock the stream first, so this only fires for a writer that skipped the lock.
+            raise ConcurrentChange(f"{stream_id} was changed concurrently; retry.") from conflict
         for event in stamped:
             for project in self._projectors:
                 await project(self.connection, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -10,3 +11,8 @@ from typing import Any
 class DomainEvent:
     event_type: str
     data: dict[str, Any]
+
+
+def sentry_timestamp(moment: datetime) -> str:
+    """Sentry v1 event payloads spell UTC as a trailing `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -5,9 +5,35 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from canonical.web.app import create_service_app
-from inventory.entrypoints.catalog_api import router as catalog_router
+from inventory.entrypoints.catalog import bins, items, settings, warehouses, zones
+from inventory.entrypoints.control import history, lookups
+from inventory.entrypoints.idempotency import install_idempotency
+from inventory.entrypoints.receiving import purchase_orders, scanning
+from inventory.entrypoints.stock import adjustments, inter_warehouse, transfers
 from inventory.settings import Settings
 
+ROUTERS = (
+    warehouses.router,
+    warehouses.floor,
+    zones.router,
+    bins.router,
+    bins.floor,
+    items.router,
+    settings.router,
+    settings.floor,
+    adjustments.router,
+    transfers.router,
+    inter_warehouse.router,
+    purchase_orders.router,
+    scanning.router,
+    lookups.router,
+    history.router,
+)
 
-def create_app(settings: Settings) -> FastAPI:
-    return create_service_app(settings, routers=[catalog_router], identity_verify_key=settings.identity_verify_key())
+
+def create_app(service_settings: Settings) -> FastAPI:
+    app = create_service_app(
+        service_settings, routers=ROUTERS, identity_verify_key=service_settings.identity_verify_key()
+    )
+    install_idempotency(app)
+    return app

@@ -1,22 +1,55 @@
-"""FastAPI dependencies wiring requests to the unit of work and the command context."""
+"""FastAPI dependencies wiring requests to the unit of work, the command context and the read pool."""
 
 from __future__ import annotations
 
-from fastapi import Request
+import uuid
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
 
 from canonical.events.factory import CommandContext
 from canonical.web.identity import CurrentIdentity
+from canonical.web.middleware import REQUEST_ID_HEADER
 from canonical.web.runtime import ServiceRuntime
+from inventory.adapters.idempotency import RequestClaim
 from inventory.adapters.projections.catalog import apply_catalog_event
+from inventory.adapters.projections.receiving import apply_receiving_event
+from inventory.adapters.projections.stock import apply_stock_event
 from inventory.adapters.unit_of_work import PostgresUnitOfWork
+from inventory.entrypoints.idempotency import CLAIM_STATE
+from inventory.service_layer.unit_of_work import UnitOfWork
 
-PROJECTORS = (apply_catalog_event,)
+PROJECTORS = (apply_catalog_event, apply_stock_event, apply_receiving_event)
 
 
-def unit_of_work(request: Request) -> PostgresUnitOfWork:
+def _client_chose(header: str | None, request_id: str) -> bool:
+    """Whether the request id is the client's own (a valid UUID it sent), not one minted for it."""
+    try:
+        return header is not None and str(uuid.UUID(header)) == request_id
+    except ValueError:
+        return False
+
+
+def unit_of_work(request: Request, identity: CurrentIdentity) -> PostgresUnitOfWork:
+    """A command whose client sent X-Request-ID claims that id, so a repeat applies nothing twice."""
     runtime: ServiceRuntime = request.app.state.runtime
-    return PostgresUnitOfWork(runtime.pool, runtime.writer, runtime.registry, PROJECTORS)
+    claim = None
+    if _client_chose(request.headers.get(REQUEST_ID_HEADER), request.state.request_id):
+        claim = RequestClaim(request.state.request_id, identity.subject, request.method, request.url.path)
+        setattr(request.state, CLAIM_STATE, claim)
+    return PostgresUnitOfWork(runtime.pool, runtime.writer, runtime.registry, PROJECTORS, claim)
 
 
 def command_context(request: Request, identity: CurrentIdentity) -> CommandContext:
     return CommandContext(request_id=request.state.request_id, actor=identity.subject)
+
+
+def read_pool(request: Request) -> asyncpg.Pool:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime.pool
+
+
+Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
+Context = Annotated[CommandContext, Depends(command_context)]
+Pool = Annotated[asyncpg.Pool, Depends(read_pool)]

@@ -1,0 +1,1 @@
+"""Reads the command side needs, on the caller's transaction."""

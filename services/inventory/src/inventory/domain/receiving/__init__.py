@@ -1,0 +1,1 @@
+"""Receiving: purchase orders, receipts and put-away."""

@@ -1,0 +1,1 @@
+"""Inventory control HTTP endpoints: lookups, history."""

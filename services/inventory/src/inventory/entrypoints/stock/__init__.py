@@ -1,0 +1,1 @@
+"""Stock HTTP endpoints: moves and adjustments (v1.7 paths and fields)."""

@@ -1,0 +1,1 @@
+"""Receiving commands: purchase orders, receive, undo, put-away."""

@@ -1,0 +1,1 @@
+"""Stock commands: adjustments and transfers, over the ledger."""

@@ -1075,13 +1075,39 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not external:
             infra_up(settings)
         provision(settings, "_test")
-        env = {**os.environ, **settings, **databases_for_tests(settings)}
+        env = {**os.environ, **settings, **databases_for_tests(settings), **TEST_KAFKA}
+        forget_stale_test_topics(env)
         extra: list[str] = args.pytest_args
         pytest_args = extra[1:] if extra[:1] == ["--"] else extra
         steps = [*lint_steps(), ("pytest", [str(VENV_BIN / "pytest"), *pytest_args])]
         return summarize(run_steps(steps, env))
     finally:
         infra_down(keep=before)
+
+
+# Test topics get one partition: every test creates its own set, and partitions cost the broker
+# file handles; ordering tests need no more than one.
+TEST_KAFKA = {"KAFKA_TOPIC_PARTITIONS": "1"}
+
+
+def forget_stale_test_topics(env: Mapping[str, str]) -> None:
+    """Delete `test.*` topics an interrupted run left behind (a finished run deletes its own)."""
+    script = (
+        "import asyncio, sys; from canonical.kafka import delete_topics_with_prefix; "
+        "print(len(asyncio.run(delete_topics_with_prefix(sys.argv[1], 'test.'))))"
+    )
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", script, env.get("KAFKA_BOOTSTRAP_SERVERS", KAFKA_BOOTSTRAP)],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0 and result.stdout.strip() not in {"", "0"}:
+        say(f"deleted {result.stdout.strip()} stale test topics")
+    elif result.returncode != 0:
+        warn("could not list stale test topics; continuing")
 
 
 def cmd_test_env(_: argparse.Namespace) -> int:
@@ -1099,7 +1125,7 @@ def cmd_test_env(_: argparse.Namespace) -> int:
         sys.stdout.flush()
         os.dup2(saved_stdout, 1)
         os.close(saved_stdout)
-    for key, value in sorted({**settings, **databases_for_tests(settings)}.items()):
+    for key, value in sorted({**settings, **databases_for_tests(settings), **TEST_KAFKA}.items()):
         print(f"export {key}={shlex.quote(value)}")
     return 0
 

@@ -46,3 +46,18 @@ async def ensure_topics(
         log.info("created topics %s", ", ".join(missing))
     finally:
         await admin.close()
+
+
+async def delete_topics_with_prefix(bootstrap_servers: str, prefix: str) -> list[str]:
+    """Delete every topic whose name starts with `prefix` (test sessions clean up after themselves)."""
+    if not prefix:
+        raise ValueError("refusing to delete every topic: give a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="sentry-topic-admin")
+    await admin.start()
+    try:
+        doomed = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+        for start in range(0, len(doomed), 100):
+            await admin.delete_topics(doomed[start : start + 100])
+        return doomed
+    finally:
+        await admin.close()

@@ -27,7 +27,7 @@ from fastapi import FastAPI
 
 from canonical.db import create_pool
 from canonical.identity import HEADER, Identity, sign_identity
-from canonical.kafka import create_producer
+from canonical.kafka import create_producer, delete_topics_with_prefix
 from canonical.migrations import migrate
 
 T = TypeVar("T")
@@ -110,9 +110,28 @@ async def publish(topic: str, *payloads: bytes, key: bytes = b"test") -> None:
         await producer.stop()
 
 
+TEST_TOPIC_ROOT = "test."
+_prefixes_in_use: set[str] = set()
+
+
 def unique_topic_prefix() -> str:
-    """Fresh topics per test session: no event of an earlier run can leak into this one."""
-    return f"test.{uuid.uuid4().hex[:10]}."
+    """Fresh topics for one test: no event of another test or run can leak into it.
+
+    Every prefix handed out is remembered, so the session can delete its topics
+    when it ends (`delete_session_topics`): a broker that kept them would soon
+    hold tens of thousands of partitions and run out of file handles.
+    """
+    prefix = f"{TEST_TOPIC_ROOT}{uuid.uuid4().hex[:10]}."
+    _prefixes_in_use.add(prefix)
+    return prefix
+
+
+async def delete_session_topics() -> int:
+    deleted = 0
+    for prefix in sorted(_prefixes_in_use):
+        deleted += len(await delete_topics_with_prefix(kafka_bootstrap(), prefix))
+    _prefixes_in_use.clear()
+    return deleted
 
 
 @dataclass(frozen=True)
@@ -150,7 +169,9 @@ def free_port() -> int:
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free loopback port (lifespan included); yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    # proxy_headers=False as in production (run_service): only the gateway interprets X-Forwarded-*.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", proxy_headers=False)
+    server = uvicorn.Server(config)
 
     async def serve() -> None:
         try:

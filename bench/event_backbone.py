@@ -22,14 +22,15 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
-sys.path.insert(0, str(Path(__file__).parent))
-from benchlib import REPO_ROOT, ScenarioResult, print_table, summarise, write_results
-
+# Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
+# `bench.benchlib` imports and a script named like a service package cannot shadow that package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+from bench.benchlib import ScenarioResult, dotenv, print_table, summarise, with_database, write_results
 from canonical.db import Connection, create_pool
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import default_registry, topic_name
@@ -40,19 +41,6 @@ from canonical.kafka import create_producer, ensure_topics
 from canonical.migrations import migrate
 
 DATABASE = "bench_backbone"
-
-
-def dotenv() -> dict[str, str]:
-    path = REPO_ROOT / ".env"
-    if not path.exists():
-        return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
-def with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 async def prepare_database(admin_url: str) -> str:

@@ -32,10 +32,10 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from benchlib import REPO_ROOT, ScenarioResult, print_table, summarise, write_results
-from event_backbone import dotenv, with_database
-
+# Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
+# `bench.benchlib` imports and a script named like a service package cannot shadow that package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, with_database, write_results
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter

@@ -1,0 +1,251 @@
+"""Gateway benchmark: the added latency of the gateway hop and its throughput.
+
+Scenarios, each at every --concurrency (default 10 and 50), in the same run:
+- `inventory_direct`: GET /api/warehouses/list on the inventory service itself,
+  with an internal identity token signed per request (what the gateway does);
+- `via_gateway`: the same request through the gateway with a user's bearer
+  token: access-token check, live session/user read, rate limiter (on, with
+  limits high enough never to refuse), identity signing and forwarding.
+
+Both services run as their own processes (`python -m inventory`,
+`python -m gateway`) on loopback ports, on databases of their own
+(`bench_gw_gateway`, `bench_gw_inventory`) and fresh Kafka topics. Needs
+PostgreSQL, Redis and Kafka (`make up` or `scripts/devstack.py infra-up`) and
+the secrets in `.env`. Bounded by --requests per scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from benchlib import REPO_ROOT, ScenarioResult, print_table, summarise, write_results
+
+from canonical.identity import HEADER, Identity, sign_identity
+from canonical.migrations import migrate
+from canonical.testing import generate_identity_keys
+
+ADMIN_PASSWORD = "Bench-pass-2026"  # noqa: S105 (the throwaway bench database's admin)
+SYSTEM = Identity(subject="system:bench", username="bench", role="SYSTEM")
+
+
+def dotenv() -> dict[str, str]:
+    path = REPO_ROOT / ".env"
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def prepare_database(admin_url: str, service: str) -> str:
+    name = f"bench_gw_{service}"  # bench_<service> belongs to that service's own benchmark
+    connection = await asyncpg.connect(admin_url)
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f"CREATE DATABASE {name}")
+    finally:
+        await connection.close()
+    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    await migrate(
+        url,
+        service,
+        REPO_ROOT / "services" / service / "migrations",
+        owner_role=None,
+        app_role=urlsplit(admin_url).username or "postgres",
+        report=False,
+    )
+    wipe = await asyncpg.connect(url)
+    try:
+        tables = await wipe.fetch(
+            "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public'"
+            " AND tablename <> 'schema_migrations'"
+        )
+        await wipe.execute(f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE")
+    finally:
+        await wipe.close()
+    return url
+
+
+def start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", module], env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if await check():
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout_s}s")
+
+
+async def load(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: Callable[[], dict[str, str]],
+    requests: int,
+    concurrency: int,
+) -> tuple[list[float], Counter[str], float]:
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    remaining = iter(range(requests))
+
+    async def worker() -> None:
+        for _ in remaining:
+            started = time.perf_counter()
+            try:
+                response = await client.get(url, headers=headers())
+                outcome = "ok" if response.status_code == 200 else str(response.status_code)
+            except httpx.HTTPError as error:
+                outcome = type(error).__name__
+            if outcome == "ok":
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors[outcome] += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - began
+
+
+async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[str, object]) -> list[ScenarioResult]:
+    keys = generate_identity_keys()
+    gateway_db = await prepare_database(args.admin_url, "gateway")
+    inventory_db = await prepare_database(args.admin_url, "inventory")
+    prefix = f"bench.{uuid.uuid4().hex[:8]}."
+    inventory_port, gateway_port = free_port(), free_port()
+    logs = REPO_ROOT / ".local" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    common = {"KAFKA_TOPIC_PREFIX": prefix, "LOG_LEVEL": "WARNING", "SERVICE_HOST": "127.0.0.1"}
+    inventory = start(
+        "inventory",
+        {
+            **common,
+            "DATABASE_URL": inventory_db,
+            "SERVICE_PORT": str(inventory_port),
+            "SENTRY_INTERNAL_VERIFY_KEY": keys.public_setting,
+        },
+        logs / "bench-inventory.log",
+    )
+    gateway_env = {
+        **common,
+        "DATABASE_URL": gateway_db,
+        "SERVICE_PORT": str(gateway_port),
+        "SENTRY_INTERNAL_SIGNING_KEY": keys.private_setting,
+        "INVENTORY_URL": f"http://127.0.0.1:{inventory_port}",
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "RATE_LIMIT_ENABLED": "true",
+        "RATE_LIMIT_DEFAULT_PER_MIN": "1000000",
+        "REDIS_KEY_PREFIX": f"bench:{uuid.uuid4().hex[:8]}:",
+    }
+    for variable in ("JWT_SECRET", "SENTRY_TOKEN_PEPPER", "SENTRY_PUBSUB_HMAC_KEY", "REDIS_PASSWORD", "REDIS_URL"):
+        if variable in env:
+            gateway_env[variable] = env[variable]
+    gateway = start("gateway", gateway_env, logs / "bench-gateway.log")
+    inventory_url = f"http://127.0.0.1:{inventory_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    try:
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+            async def ready(url: str) -> bool:
+                return (await client.get(f"{url}/readyz")).status_code == 200
+
+            await wait_until(lambda: ready(inventory_url), "inventory")
+            await wait_until(lambda: ready(gateway_url), "gateway")
+            login_url = f"{gateway_url}/api/auth/login"
+
+            async def logged_in() -> bool:
+                answer = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
+                return answer.status_code == 200
+
+            await wait_until(logged_in, "the seeded admin")
+            login = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
+            bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+            created = await client.post(
+                f"{gateway_url}/api/admin/warehouses",
+                json={"warehouse_code": "BENCH", "warehouse_name": "Bench"},
+                headers=bearer,
+            )
+            created.raise_for_status()
+
+            def signed() -> dict[str, str]:
+                return {HEADER: sign_identity(SYSTEM, keys.private)}
+
+            scenarios: list[tuple[str, str, Callable[[], dict[str, str]]]] = [
+                ("inventory_direct", f"{inventory_url}/api/warehouses/list", signed),
+                ("via_gateway", f"{gateway_url}/api/warehouses/list", lambda: bearer),
+            ]
+            results = []
+            for concurrency in args.concurrency:
+                for name, url, headers in scenarios:
+                    await load(client, url, headers, args.warmup, concurrency)
+                    latencies, errors, elapsed = await load(client, url, headers, args.requests, concurrency)
+                    results.append(summarise(name, concurrency, latencies, sum(errors.values()), elapsed))
+                    if errors:
+                        error_kinds[f"{name}_c{concurrency}"] = dict(errors)
+            return results
+    finally:
+        for process in (gateway, inventory):
+            process.terminate()
+        for process in (gateway, inventory):
+            process.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    env = {**dotenv(), **{k: v for k, v in os.environ.items() if k.isupper()}}
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per scenario (bounded run)")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[10, 50])
+    args = parser.parse_args(argv)
+    if not args.admin_url:
+        print("gateway: no --admin-url and no SENTRY_PG_ADMIN_URL in .env (run `make up` first)", file=sys.stderr)
+        return 2
+    error_kinds: dict[str, object] = {}
+    results = asyncio.run(run(args, env, error_kinds))
+    print_table(results)
+    notes: dict[str, object] = {"errors_by_kind": error_kinds} if error_kinds else {}
+    for concurrency in args.concurrency:
+        direct, via = (r for r in results if r.concurrency == concurrency)
+        notes[f"added_p50_ms_c{concurrency}"] = round(via.p50_ms - direct.p50_ms, 2)
+        notes[f"added_p99_ms_c{concurrency}"] = round(via.p99_ms - direct.p99_ms, 2)
+        notes[f"throughput_gateway_over_direct_c{concurrency}"] = round(
+            via.throughput_per_s / direct.throughput_per_s, 2
+        )
+    print(json.dumps(notes, indent=2))
+    print(f"written to {write_results('gateway', results, notes)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

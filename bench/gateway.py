@@ -33,23 +33,16 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from benchlib import REPO_ROOT, ScenarioResult, print_table, summarise, write_results
-
+# Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
+# `bench.benchlib` imports and a script named like a service package cannot shadow that package.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, write_results
 from canonical.identity import HEADER, Identity, sign_identity
 from canonical.migrations import migrate
 from canonical.testing import generate_identity_keys
 
 ADMIN_PASSWORD = "Bench-pass-2026"  # noqa: S105 (the throwaway bench database's admin)
 SYSTEM = Identity(subject="system:bench", username="bench", role="SYSTEM")
-
-
-def dotenv() -> dict[str, str]:
-    path = REPO_ROOT / ".env"
-    if not path.exists():
-        return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
-    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def free_port() -> int:

@@ -1,0 +1,76 @@
+"""Rate limits and login lockout in Redis, shared by every gateway replica.
+
+Fixed one-minute windows (as v1.7's limiter): one INCR and one EXPIRE per
+request in a single round trip. Keys longer than 64 characters are replaced
+by their digest so a caller cannot grow Redis with long usernames (V-024).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from redis.asyncio import Redis
+
+WINDOW_S = 60
+
+
+def _bounded(value: str) -> str:
+    return value if len(value) <= 64 else hashlib.sha256(value.encode()).hexdigest()
+
+
+class Limits:
+    def __init__(self, redis: Redis, prefix: str, *, max_failures: int, lockout_s: int) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+
+    def _key(self, *parts: str) -> str:
+        return self._prefix + ":".join(_bounded(p) for p in parts)
+
+    async def hit(self, bucket: str, client: str, limit: int) -> int | None:
+        """Count one request; the seconds until the window resets when over `limit`, else None."""
+        now = time.time()
+        window = int(now // WINDOW_S)
+        key = self._key("rl", bucket, client, str(window))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, WINDOW_S + 1)
+            count, _ = await pipe.execute()
+        if int(count) > limit:
+            return max(1, int((window + 1) * WINDOW_S - now) + 1)
+        return None
+
+    async def ip_locked_for(self, ip: str) -> int:
+        ttl = int(await self._redis.ttl(self._key("lock", "ip", ip)))
+        return max(ttl, 0)
+
+    async def account_failures(self, username: str) -> int:
+        value = await self._redis.get(self._key("fail", "user", username.strip().lower()))
+        return int(value or 0)
+
+    async def login_failed(self, ip: str, username: str) -> bool:
+        """Count a failure for the IP and the account; True when this failure locked the IP.
+
+        Only the IP is ever locked (V-023): counting per account lets the caller
+        slow guessing against one account without letting anyone lock its owner out.
+        """
+        ip_key = self._key("fail", "ip", ip)
+        user_key = self._key("fail", "user", username.strip().lower())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(ip_key)
+            pipe.expire(ip_key, self.lockout_s)
+            pipe.incr(user_key)
+            pipe.expire(user_key, self.lockout_s)
+            ip_failures, _, _, _ = await pipe.execute()
+        if int(ip_failures) >= self.max_failures:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._key("lock", "ip", ip), "1", ex=self.lockout_s)
+                pipe.delete(ip_key)
+                await pipe.execute()
+            return True
+        return False
+
+    async def login_succeeded(self, ip: str, username: str) -> None:
+        await self._redis.delete(self._key("fail", "ip", ip), self._key("fail", "user", username.strip().lower()))

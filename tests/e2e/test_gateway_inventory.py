@@ -1,0 +1,107 @@
+"""The gateway in front of the real inventory service: one public entry, identity verified downstream."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+import inventory.entrypoints.app as inventory_app
+import inventory.settings
+from canonical.testing import (
+    eventually,
+    generate_identity_keys,
+    kafka_bootstrap,
+    prepare_test_database,
+    require_test_database,
+    serving,
+    unique_topic_prefix,
+    wipe_tables,
+)
+from gateway.entrypoints.app import create_app
+from gateway.testing import Gateway, gateway_settings
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = Path(__file__).parents[2] / "services"
+
+
+@dataclass(frozen=True)
+class Stack:
+    gateway: Gateway
+    inventory_url: str
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    keys = generate_identity_keys()
+    inventory_db = require_test_database("inventory")
+    gateway_db = require_test_database("gateway")
+    for database, service in ((inventory_db, "inventory"), (gateway_db, "gateway")):
+        await prepare_test_database(database, SERVICES / service / "migrations")
+        await wipe_tables(database.admin_url)
+    inventory_settings = inventory.settings.Settings(
+        database_url=inventory_db.app_url,
+        kafka_bootstrap_servers=kafka_bootstrap(),
+        kafka_topic_prefix=unique_topic_prefix(),
+        sentry_internal_verify_key=keys.public_setting,
+    )
+    async with serving(inventory_app.create_app(inventory_settings)) as inventory_url:
+        settings = gateway_settings(gateway_db, keys, inventory_url=inventory_url)
+        async with serving(create_app(settings)) as gateway_url:
+            gateway = Gateway(gateway_url, gateway_db, keys, settings)
+
+            async def seeded() -> bool:
+                return bool(await gateway.sql("SELECT 1 FROM users"))
+
+            await eventually(seeded)
+            yield Stack(gateway, inventory_url)
+
+
+async def test_a_warehouse_created_through_the_gateway_can_be_assigned_at_once(stack: Stack) -> None:
+    gateway = stack.gateway
+    async with gateway.client(headers=await gateway.bearer()) as admin:
+        created = await admin.post(
+            "/api/admin/warehouses", json={"warehouse_code": f"E2E{uuid.uuid4().hex[:6]}", "warehouse_name": "Dock"}
+        )
+        assert created.status_code == 201, created.text
+        warehouse_id = created.json()["warehouse_id"]
+        # No lag: the gateway asks inventory, it does not wait for a copy to catch up.
+        user = await admin.post(
+            "/api/admin/users",
+            json={"username": "floor", "password": "Sturdy-Pass-42", "warehouse_ids": [warehouse_id]},
+        )
+        assert user.status_code == 201, user.text
+        unknown = await admin.post(
+            "/api/admin/users",
+            json={"username": "ghost", "password": "Sturdy-Pass-42", "warehouse_ids": [warehouse_id + 1]},
+        )
+        assert unknown.json()["missing"] == [warehouse_id + 1]
+    async with gateway.client(headers=await gateway.bearer("floor")) as floor:
+        picker = await floor.get("/api/warehouses/list")
+        assert picker.status_code == 200
+        assert warehouse_id in [w["id"] for w in picker.json()["warehouses"]]
+        assert (await floor.post("/api/admin/warehouses", json={})).json()["error"] == "Forbidden"
+
+
+async def test_services_refuse_requests_that_bypass_the_gateway(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.inventory_url) as direct:
+        response = await direct.get("/api/warehouses/list", headers={"X-Sentry-Identity": "forged"})
+    assert response.status_code == 401
+
+
+async def test_me_drops_pack_as_soon_as_packing_is_no_longer_required(stack: Stack) -> None:
+    gateway = stack.gateway
+    async with gateway.client(headers=await gateway.bearer()) as admin:
+        assert "pack" in (await admin.get("/api/auth/me")).json()["allowed_functions"]
+        changed = await admin.put(
+            "/api/admin/settings", json={"settings": {"require_packing_before_shipping": "false"}}
+        )
+        assert changed.status_code == 200, changed.text
+        me = (await admin.get("/api/auth/me")).json()
+    assert me["require_packing"] is False
+    assert "pack" not in me["allowed_functions"]

@@ -950,8 +950,7 @@ def print_urls(settings: Mapping[str, str]) -> None:
     for service in internal:
         say(f"{service.name:<11} http://127.0.0.1:{service.port} (internal)")
     password = "the ADMIN_PASSWORD in .env" if settings.get("ADMIN_PASSWORD") else "admin (changed at first login)"
-    # Sign-in itself is the gateway issue's (#5); until it lands the login below is not served yet.
-    say(f"admin login: admin / {password} (served once the gateway's sign-in lands)")
+    say(f"admin login: admin / {password}  (POST http://127.0.0.1:{gateway.port}/api/auth/login)")
 
 
 def cmd_up(args: argparse.Namespace) -> int:

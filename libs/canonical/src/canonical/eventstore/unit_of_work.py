@@ -79,9 +79,14 @@ class EventSourcedUnitOfWork:
             self._connection = None
             self._transaction = None
 
-    async def lock(self, name: str) -> None:
-        """Serialise writers that decide on the same name (a stream, or a unique key) until commit."""
-        await self.connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+    async def lock(self, name: str, *, shared: bool = False) -> None:
+        """Serialise writers that decide on the same name (a stream, or a unique key) until commit.
+
+        Shared holders exclude only exclusive ones: e.g. stock writers hold their bin and item
+        shared, so they run in parallel with each other but never beside a delete of either.
+        """
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        await self.connection.execute(f"SELECT {function}(hashtextextended($1, 0))", name)
 
     async def lock_stream(self, stream_id: str) -> int:
         """Lock the aggregate's stream for this transaction and return its current version (0: none)."""

@@ -1,36 +1,36 @@
-"""PostgreSQL unit of work: one transaction holds the events, their outbox rows and the projections."""
+"""The inventory unit of work: the shared event-sourced transaction plus inventory's repositories.
+
+When the client sent X-Request-ID, the command claims it inside the same
+transaction, so a repeated request is answered from storage and applies once.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from types import TracebackType
+from collections.abc import Sequence
+from typing import Self
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
 from canonical.db import Connection
-from canonical.errors import Conflict
-from canonical.events.envelope import CloudEvent
-from canonical.events.factory import CommandContext, new_event
 from canonical.events.registry import EventRegistry
-from canonical.eventstore.store import ConcurrencyConflict, EventWriter, stream_version
+from canonical.eventstore.store import EventWriter
+from canonical.eventstore.unit_of_work import ConcurrentChange, EventSourcedUnitOfWork, Projector
 from inventory.adapters.idempotency import RequestClaim, claim
 from inventory.adapters.repositories.catalog import CatalogRepository
 from inventory.adapters.repositories.receiving import ReceivingRepository
 from inventory.adapters.repositories.stock import StockRepository
-from inventory.domain.events import DomainEvent
 
 SOURCE = "/sentry-wms/inventory"
 
-Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
+__all__ = ["SOURCE", "ConcurrentChange", "PostgresUnitOfWork", "Projector"]
 
 
-class ConcurrentChange(Conflict):
-    code = "concurrent_modification"
+class PostgresUnitOfWork(EventSourcedUnitOfWork):
+    catalog: CatalogRepository
+    stock: StockRepository
+    receiving: ReceivingRepository
 
-
-class PostgresUnitOfWork:
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -39,79 +39,20 @@ class PostgresUnitOfWork:
         projectors: Sequence[Projector],
         request: RequestClaim | None = None,
     ) -> None:
-        """`request`: when the client sent X-Request-ID, the command claims it in its transaction."""
+        super().__init__(pool, writer, registry, source=SOURCE, projectors=projectors)
         self._request = request
-        self._pool = pool
-        self._writer = writer
-        self._registry = registry
-        self._projectors = projectors
-        self._connection: PoolConnectionProxy | None = None
-        self._transaction: asyncpg.transaction.Transaction | None = None
 
-    @property
-    def connection(self) -> Connection:
-        if self._connection is None:
-            raise RuntimeError("unit of work used outside `async with`")
-        return self._connection
+    def attach(self, connection: Connection) -> None:
+        self.catalog = CatalogRepository(connection)
+        self.stock = StockRepository(connection)
+        self.receiving = ReceivingRepository(connection)
 
-    async def __aenter__(self) -> PostgresUnitOfWork:
-        self._connection = await self._pool.acquire()
-        self._transaction = self._connection.transaction()
-        await self._transaction.start()
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
         if self._request is not None:
             try:
-                await claim(self._connection, self._request)
+                await claim(self.connection, self._request)
             except BaseException:
                 await self.__aexit__(*sys.exc_info())
                 raise
-        self.catalog = CatalogRepository(self._connection)
-        self.stock = StockRepository(self._connection)
-        self.receiving = ReceivingRepository(self._connection)
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._transaction is None or self._connection is None:
-            raise RuntimeError("unit of work exited without being entered")
-        try:
-            if exc_type is None:
-                await self._transaction.commit()
-            else:
-                await self._transaction.rollback()
-        finally:
-            await self._pool.release(self._connection)
-            self._connection = None
-            self._transaction = None
-
-    async def lock(self, name: str, *, shared: bool = False) -> None:
-        """Serialise writers that decide on the same name (a stream, or a unique code) until commit.
-
-        Shared holders exclude only exclusive ones: stock writers hold their bin and item
-        shared, so they run in parallel with each other but never beside a delete of either.
-        """
-        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        await self.connection.execute(f"SELECT {function}(hashtextextended($1, 0))", name)
-
-    async def lock_stream(self, stream_id: str) -> int:
-        """Lock the aggregate's stream for this transaction and return its current version (0: none)."""
-        await self.lock(stream_id)
-        return await stream_version(self.connection, stream_id)
-
-    async def record(
-        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
-    ) -> list[CloudEvent]:
-        """Append to the stream, queue for Kafka and update every projection, all in this transaction."""
-        envelopes = [
-            new_event(self._registry.latest(e.event_type), e.data, source=SOURCE, subject=stream_id, context=context)
-            for e in events
-        ]
-        try:
-            stamped = await self._writer.append(self.connection, stream_id, expected_version, envelopes)
-        except ConcurrencyConflict as conflict:
-            # Handlers lock the stream first, so this only fires for a writer that skipped the lock.
-            raise ConcurrentChange(f"{stream_id} was changed concurrently; retry.") from conflict
-        for event in stamped:
-            for project in self._projectors:
-                await project(self.connection, event)
-        return stamped

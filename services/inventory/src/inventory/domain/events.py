@@ -1,16 +1,12 @@
-"""What the domain returns: facts, named by their event type, as plain data."""
+"""What the domain returns: facts, named by their event type, as plain data (the shared DomainEvent)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from canonical.events.domain import DomainEvent
 
-@dataclass(frozen=True)
-class DomainEvent:
-    event_type: str
-    data: dict[str, Any]
+__all__ = ["DomainEvent", "sentry_timestamp"]
 
 
 def sentry_timestamp(moment: datetime) -> str:

@@ -34,7 +34,6 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -50,33 +49,26 @@ from audit.domain.chain import GENESIS_HASH, StoredEntry
 from audit.domain.checkpoint import b64url, public_key_bytes
 from audit.entrypoints.chain_consumer import CONSUMER_NAME, record_events
 from audit.service_layer.checkpoints import sign_checkpoint
-from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, with_database, write_results
+from bench.benchlib import (
+    REPO_ROOT,
+    ScenarioResult,
+    bench_database,
+    bench_parser,
+    parse_bench_args,
+    print_table,
+    summarise,
+    write_results,
+)
 from canonical.db import Connection, create_pool
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import default_registry
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
 from canonical.eventstore.store import EventWriter
 from canonical.kafka import create_producer, ensure_topics
-from canonical.migrations import migrate
 
 MIGRATIONS = REPO_ROOT / "services" / "audit" / "migrations"
 APPEND_DATABASE = "bench_audit"
 VERIFY_DATABASE = "bench_audit_verify"
-
-
-async def prepare_database(admin_url: str, database: str) -> str:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
-            await connection.execute(f"CREATE DATABASE {database}")
-    finally:
-        await connection.close()
-    url = with_database(admin_url, database)
-    # No owner role: the benchmark runs as the admin user, so guard triggers aside nothing is narrowed.
-    await migrate(
-        url, "audit", MIGRATIONS, owner_role=None, app_role=urlsplit(admin_url).username or "postgres", report=False
-    )
-    return url
 
 
 def pick_event(n: int) -> bytes:
@@ -303,7 +295,7 @@ async def verification(pool: asyncpg.Pool, rows: int) -> list[ScenarioResult]:
 
 async def run(args: argparse.Namespace) -> list[ScenarioResult]:
     results: list[ScenarioResult] = []
-    append_url = await prepare_database(args.admin_url, APPEND_DATABASE)
+    append_url = await bench_database(args.admin_url, APPEND_DATABASE, "audit", MIGRATIONS)
     pool = await create_pool(append_url, min_size=2, max_size=10)
     try:
         print(f"warming up ({args.warmup} events)...", file=sys.stderr)
@@ -316,7 +308,7 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
     finally:
         await pool.close()
     if args.verify_rows:
-        verify_url = await prepare_database(args.admin_url, VERIFY_DATABASE)
+        verify_url = await bench_database(args.admin_url, VERIFY_DATABASE, "audit", MIGRATIONS)
         pool = await create_pool(verify_url, min_size=1, max_size=4)
         try:
             results += await verification(pool, args.verify_rows)
@@ -326,19 +318,12 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = dotenv()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
-    parser.add_argument("--bootstrap", default=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser = bench_parser(__doc__, warmup=1_000)
     parser.add_argument("--events", type=int, default=30_000, help="backlog size for the append rate")
-    parser.add_argument("--warmup", type=int, default=1_000)
     parser.add_argument("--rate", type=int, default=500, help="events/s published in the visibility scenario")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the visibility scenario")
     parser.add_argument("--verify-rows", type=int, default=1_000_000, help="chain length to verify (0 skips)")
-    args = parser.parse_args(argv)
-    if not args.admin_url:
-        print("audit bench: no --admin-url and no SENTRY_PG_ADMIN_URL in .env (run `make up` first)", file=sys.stderr)
-        return 2
+    args = parse_bench_args(parser, argv)
     results = asyncio.run(run(args))
     print_table(results)
     by_name = {r.scenario: r for r in results}

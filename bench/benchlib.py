@@ -6,14 +6,21 @@ commit, the machine and one row per scenario.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from canonical.migrations import migrate
+from canonical.testing import wipe_tables
 
 RESULTS_DIR = Path(__file__).parent / "results"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +37,58 @@ def dotenv() -> dict[str, str]:
 
 def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def bench_parser(
+    description: str | None, *, warmup: int, concurrency: list[int] | None = None, concurrency_help: str = ""
+) -> argparse.ArgumentParser:
+    """The options every benchmark shares; defaults come from the environment, then the dev stack's .env."""
+    env = {**dotenv(), **{key: value for key, value in os.environ.items() if key.isupper()}}
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
+    parser.add_argument("--bootstrap", default=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser.add_argument("--warmup", type=int, default=warmup, help="unmeasured operations first")
+    if concurrency is not None:
+        parser.add_argument(
+            "--concurrency",
+            type=lambda text: [int(part) for part in text.split(",")],
+            default=concurrency,
+            help=concurrency_help or f"comma-separated levels (default {','.join(map(str, concurrency))})",
+        )
+    return parser
+
+
+def parse_bench_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    if not args.admin_url:
+        parser.error("no --admin-url and no SENTRY_PG_ADMIN_URL in the environment or .env (run `make up` first)")
+    return args
+
+
+async def bench_database(
+    admin_url: str, database: str, service: str, migrations: Path | None, *, fresh: bool = False, empty: bool = False
+) -> str:
+    """A benchmark's own database, migrated like the service's; returns its admin URL.
+
+    `fresh` recreates it (every run measures the same history); `empty` keeps the
+    schema but wipes the rows. It runs as the admin user, so no role is narrowed.
+    """
+    connection = await asyncpg.connect(admin_url)
+    try:
+        if fresh:
+            await connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
+            await connection.execute(f"CREATE DATABASE {database}")
+    finally:
+        await connection.close()
+    url = with_database(admin_url, database)
+    app_role = urlsplit(admin_url).username or "postgres"
+    with tempfile.TemporaryDirectory() as no_migrations:
+        folder = migrations or Path(no_migrations)
+        await migrate(url, service, folder, owner_role=None, app_role=app_role, report=False)
+    if empty:
+        await wipe_tables(url)
+    return url
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,10 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -30,7 +28,15 @@ from aiokafka import AIOKafkaConsumer
 # Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
 # `bench.benchlib` imports and a script named like a service package cannot shadow that package.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
-from bench.benchlib import ScenarioResult, dotenv, print_table, summarise, with_database, write_results
+from bench.benchlib import (
+    ScenarioResult,
+    bench_database,
+    bench_parser,
+    parse_bench_args,
+    print_table,
+    summarise,
+    write_results,
+)
 from canonical.db import Connection, create_pool
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import default_registry, topic_name
@@ -38,29 +44,8 @@ from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
 from canonical.eventstore.relay import OutboxRelay
 from canonical.eventstore.store import EventWriter
 from canonical.kafka import create_producer, ensure_topics
-from canonical.migrations import migrate
 
 DATABASE = "bench_backbone"
-
-
-async def prepare_database(admin_url: str) -> str:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            await connection.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await connection.close()
-    url = with_database(admin_url, DATABASE)
-    with tempfile.TemporaryDirectory() as no_service_migrations:
-        await migrate(
-            url,
-            "bench",
-            Path(no_service_migrations),
-            owner_role=None,
-            app_role=urlsplit(admin_url).username or "postgres",
-            report=False,
-        )
-    return url
 
 
 def warehouse_event(writer_index: int, sequence: int) -> CloudEvent:
@@ -162,7 +147,7 @@ async def direct_produce_consume(bootstrap: str, events: int, concurrency: int) 
 
 
 async def run(args: argparse.Namespace) -> list[ScenarioResult]:
-    database_url = await prepare_database(args.admin_url)
+    database_url = await bench_database(args.admin_url, DATABASE, "bench", None)
     pool = await create_pool(database_url, min_size=2, max_size=max(10, max(args.concurrency) + 5))
     results = []
     try:
@@ -180,19 +165,9 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = dotenv()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
-    parser.add_argument("--bootstrap", default=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser = bench_parser(__doc__, warmup=200, concurrency=[1, 10, 50])
     parser.add_argument("--events", type=int, default=3000, help="events per scenario (bounded run)")
-    parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 50])
-    args = parser.parse_args(argv)
-    if not args.admin_url:
-        print(
-            "event_backbone: no --admin-url and no SENTRY_PG_ADMIN_URL in .env (run `make up` first)", file=sys.stderr
-        )
-        return 2
+    args = parse_bench_args(parser, argv)
     results = asyncio.run(run(args))
     print_table(results)
     ratios = {}

@@ -28,17 +28,24 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 
 # Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
 # `bench.benchlib` imports and a script named like a service package cannot shadow that package.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
-from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, write_results
+from bench.benchlib import (
+    REPO_ROOT,
+    ScenarioResult,
+    bench_database,
+    bench_parser,
+    dotenv,
+    parse_bench_args,
+    print_table,
+    summarise,
+    write_results,
+)
 from canonical.identity import HEADER, Identity, sign_identity
-from canonical.migrations import migrate
 from canonical.testing import generate_identity_keys
 
 ADMIN_PASSWORD = "Bench-pass-2026"  # noqa: S105 (the throwaway bench database's admin)
@@ -50,35 +57,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-async def prepare_database(admin_url: str, service: str) -> str:
-    name = f"bench_gw_{service}"  # bench_<service> belongs to that service's own benchmark
-    connection = await asyncpg.connect(admin_url)
-    try:
-        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await connection.execute(f"CREATE DATABASE {name}")
-    finally:
-        await connection.close()
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    await migrate(
-        url,
-        service,
-        REPO_ROOT / "services" / service / "migrations",
-        owner_role=None,
-        app_role=urlsplit(admin_url).username or "postgres",
-        report=False,
-    )
-    wipe = await asyncpg.connect(url)
-    try:
-        tables = await wipe.fetch(
-            "SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public'"
-            " AND tablename <> 'schema_migrations'"
-        )
-        await wipe.execute(f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE")
-    finally:
-        await wipe.close()
-    return url
 
 
 def start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -131,8 +109,16 @@ async def load(
 
 async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[str, object]) -> list[ScenarioResult]:
     keys = generate_identity_keys()
-    gateway_db = await prepare_database(args.admin_url, "gateway")
-    inventory_db = await prepare_database(args.admin_url, "inventory")
+    gateway_db = await bench_database(
+        args.admin_url, "bench_gw_gateway", "gateway", REPO_ROOT / "services" / "gateway" / "migrations", empty=True
+    )
+    inventory_db = await bench_database(
+        args.admin_url,
+        "bench_gw_inventory",
+        "inventory",
+        REPO_ROOT / "services" / "inventory" / "migrations",
+        empty=True,
+    )
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
     inventory_port, gateway_port = free_port(), free_port()
     logs = REPO_ROOT / ".local" / "logs"
@@ -215,15 +201,9 @@ async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[s
 
 def main(argv: list[str] | None = None) -> int:
     env = {**dotenv(), **{k: v for k, v in os.environ.items() if k.isupper()}}
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
+    parser = bench_parser(__doc__, warmup=200, concurrency=[10, 50])
     parser.add_argument("--requests", type=int, default=3000, help="requests per scenario (bounded run)")
-    parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[10, 50])
-    args = parser.parse_args(argv)
-    if not args.admin_url:
-        print("gateway: no --admin-url and no SENTRY_PG_ADMIN_URL in .env (run `make up` first)", file=sys.stderr)
-        return 2
+    args = parse_bench_args(parser, argv)
     error_kinds: dict[str, object] = {}
     results = asyncio.run(run(args, env, error_kinds))
     print_table(results)

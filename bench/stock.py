@@ -27,20 +27,26 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 
 # Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
 # `bench.benchlib` imports and a script named like a service package cannot shadow that package.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
-from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, with_database, write_results
+from bench.benchlib import (
+    REPO_ROOT,
+    ScenarioResult,
+    bench_database,
+    bench_parser,
+    parse_bench_args,
+    print_table,
+    summarise,
+    write_results,
+)
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
 from canonical.identity import HEADER, sign_identity
-from canonical.migrations import migrate
 from canonical.testing import ADMIN, free_port, generate_identity_keys
 from inventory.entrypoints import demo_data
 from inventory.entrypoints.seed import Seeder
@@ -51,21 +57,6 @@ MIGRATIONS = REPO_ROOT / "services" / "inventory" / "migrations"
 BIG_ORDER = "PO-BENCH"
 
 Cycle = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
-
-
-async def prepare_database(admin_url: str) -> str:
-    """A fresh database each run, so every run measures the same amount of history."""
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        await connection.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await connection.close()
-    url = with_database(admin_url, DATABASE)
-    await migrate(
-        url, "inventory", MIGRATIONS, owner_role=None, app_role=urlsplit(admin_url).username or "postgres", report=False
-    )
-    return url
 
 
 async def seed(url: str) -> None:
@@ -168,7 +159,7 @@ def receive_putaway(floor: Floor) -> Cycle:
 
 
 async def run(args: argparse.Namespace) -> list[ScenarioResult]:
-    url = await prepare_database(args.admin_url)
+    url = await bench_database(args.admin_url, DATABASE, "inventory", MIGRATIONS, fresh=True)
     await seed(url)
     keys = generate_identity_keys()
     port = free_port()
@@ -198,21 +189,9 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = dotenv()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--admin-url",
-        default=os.environ.get("SENTRY_PG_ADMIN_URL") or env.get("SENTRY_PG_ADMIN_URL"),
-        help="PostgreSQL admin URL (default: SENTRY_PG_ADMIN_URL from the environment or .env)",
-    )
-    parser.add_argument("--bootstrap", default=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser = bench_parser(__doc__, warmup=200, concurrency=[1, 10, 50])
     parser.add_argument("--requests", type=int, default=4000, help="lookups per concurrency (cycles: a quarter)")
-    parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 50])
-    args = parser.parse_args(argv)
-    if not args.admin_url:
-        print("stock: no --admin-url and no SENTRY_PG_ADMIN_URL (run `make up` first)", file=sys.stderr)
-        return 2
+    args = parse_bench_args(parser, argv)
     results = asyncio.run(run(args))
     print_table(results)
     lookups_50 = next((r for r in results if r.scenario == "item_lookup" and r.concurrency == 50), None)

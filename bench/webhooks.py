@@ -35,7 +35,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -45,30 +44,26 @@ from fastapi import FastAPI, Request, Response
 # Run as `python bench/<name>.py`: the repository root, not bench/, goes first on the path, so
 # `bench.benchlib` imports and a script named like a service package cannot shadow that package.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
-from bench.benchlib import REPO_ROOT, ScenarioResult, dotenv, print_table, summarise, with_database, write_results
+from bench.benchlib import (
+    REPO_ROOT,
+    ScenarioResult,
+    bench_database,
+    bench_parser,
+    parse_bench_args,
+    print_table,
+    summarise,
+    write_results,
+)
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import default_registry, topic_name
 from canonical.identity import Identity
 from canonical.kafka import create_producer
-from canonical.migrations import migrate
 from canonical.testing import free_port, generate_identity_keys, serving
 
 DATABASE = "bench_dispatcher"
 MIGRATIONS = REPO_ROOT / "services" / "dispatcher" / "migrations"
 BENCH_ADMIN = Identity(subject="00000000-0000-4000-8000-00000000b001", username="bench", role="ADMIN")
 SCENARIO_TIMEOUT_S = 180.0
-
-
-async def prepare_database(admin_url: str) -> str:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            await connection.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await connection.close()
-    url = with_database(admin_url, DATABASE)
-    await migrate(url, "dispatcher", MIGRATIONS, owner_role=None, app_role=urlsplit(admin_url).username or "postgres")
-    return url
 
 
 async def empty_database(url: str) -> None:
@@ -247,7 +242,7 @@ async def direct_posts(
 
 
 async def run(args: argparse.Namespace) -> list[ScenarioResult]:
-    database_url = await prepare_database(args.admin_url)
+    database_url = await bench_database(args.admin_url, DATABASE, "dispatcher", MIGRATIONS)
     receiver = Receiver()
     results = []
     async with serving(receiver.app()) as receiver_url:
@@ -261,24 +256,13 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = dotenv()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default=env.get("SENTRY_PG_ADMIN_URL"), help="PostgreSQL admin URL")
-    parser.add_argument("--bootstrap", default=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
+    parser = bench_parser(
+        __doc__, warmup=200, concurrency=[4, 16, 64], concurrency_help="DISPATCHER_MAX_CONCURRENT_POSTS values"
+    )
     parser.add_argument("--events", type=int, default=3000, help="events per scenario (bounded run)")
-    parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--rate", type=float, default=500.0, help="offered events per second")
     parser.add_argument("--endpoints", type=int, default=10, help="subscriptions (receiver paths)")
-    parser.add_argument(
-        "--concurrency",
-        type=lambda s: [int(x) for x in s.split(",")],
-        default=[4, 16, 64],
-        help="DISPATCHER_MAX_CONCURRENT_POSTS values",
-    )
-    args = parser.parse_args(argv)
-    if not args.admin_url:
-        print("webhooks: no --admin-url and no SENTRY_PG_ADMIN_URL in .env (run `make up` first)", file=sys.stderr)
-        return 2
+    args = parse_bench_args(parser, argv)
     results = asyncio.run(run(args))
     print_table(results)
     ratios = {}

@@ -65,7 +65,8 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _dependency_down(request: Request, error: Exception) -> JSONResponse:
+async def dependency_down(request: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After: what a service answers while a database, broker or cache is out of reach."""
     log.warning("%s %s: dependency unavailable: %s", request.method, request.url.path, error)
     return JSONResponse(
         {
@@ -83,5 +84,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     for error_type in INFRASTRUCTURE_ERRORS:
-        app.add_exception_handler(error_type, _dependency_down)
+        app.add_exception_handler(error_type, dependency_down)
     app.add_exception_handler(Exception, _unexpected)

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from canonical.events.factory import CommandContext
 from canonical.identity import private_key_from_setting
 from canonical.web.app import create_service_app
+from canonical.web.errors import dependency_down
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 from gateway.adapters.access_tokens import AccessTokens, derive_key
 from gateway.adapters.api_tokens import EventSigner, TokenHasher
@@ -88,20 +89,6 @@ async def _too_many_attempts(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _redis_down(request: Request, error: Exception) -> JSONResponse:
-    # Login lockout fails closed: without its counters the gateway cannot tell a brute force from a user.
-    log.warning("%s %s: Redis unavailable: %s", request.method, request.url.path, error)
-    return JSONResponse(
-        {
-            "error": "Service temporarily unavailable",
-            "code": "service_unavailable",
-            "message": "A dependency of the gateway is unavailable; retry shortly.",
-        },
-        status_code=503,
-        headers={"Retry-After": "1"},
-    )
-
-
 async def _seed_admin(wiring: Gateway, stop: asyncio.Event) -> None:
     """Create the first admin once the database answers; never blocks start-up."""
     password = wiring.settings.admin_password.get_secret_value() if wiring.settings.admin_password else None
@@ -169,7 +156,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.gateway = wiring
     app.add_exception_handler(TooManyAttempts, _too_many_attempts)
-    app.add_exception_handler(RedisError, _redis_down)
+    # Login lockout fails closed: without its counters the gateway cannot tell a brute force from a user.
+    app.add_exception_handler(RedisError, dependency_down)
     app.add_middleware(RateLimitMiddleware, settings=settings, limits=limits)
     app.add_middleware(
         CORSMiddleware,

@@ -51,9 +51,7 @@ class UnsupportedMediaType(DomainError):
 
 
 def _scope_violation(code: str, message: str) -> Forbidden:
-    violation = Forbidden(message, legacy_error=code)
-    violation.details["error_kind"] = code
-    return violation
+    return Forbidden(message, legacy_error=code, error_kind=code)
 
 
 def token_binding(identity: Identity, resource: Resource) -> str:

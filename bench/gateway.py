@@ -5,7 +5,11 @@ Scenarios, each at every --concurrency (default 10 and 50), in the same run:
   with an internal identity token signed per request (what the gateway does);
 - `via_gateway`: the same request through the gateway with a user's bearer
   token: access-token check, live session/user read, rate limiter (on, with
-  limits high enough never to refuse), identity signing and forwarding.
+  limits high enough never to refuse), the internal identity token and forwarding.
+
+Besides latency and throughput, the notes give the CPU milliseconds each
+process spent per request in each scenario (`<process>_cpu_ms_per_request_*`):
+on a shared machine that figure moves far less than latency does.
 
 Both services run as their own processes (`python -m inventory`,
 `python -m gateway`) on loopback ports, on databases of their own
@@ -50,6 +54,13 @@ from canonical.testing import generate_identity_keys
 
 ADMIN_PASSWORD = "Bench-pass-2026"  # noqa: S105 (the throwaway bench database's admin)
 SYSTEM = Identity(subject="system:bench", username="bench", role="SYSTEM")
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU the process has used so far (Linux /proc): unlike latency, barely moved by
+    other load on a shared machine, so it is the steadier measure of what one hop costs."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -107,7 +118,9 @@ async def load(
     return latencies, errors, time.perf_counter() - began
 
 
-async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[str, object]) -> list[ScenarioResult]:
+async def run(
+    args: argparse.Namespace, env: dict[str, str], error_kinds: dict[str, object], cpu: dict[str, object]
+) -> list[ScenarioResult]:
     keys = generate_identity_keys()
     gateway_db = await bench_database(
         args.admin_url, "bench_gw_gateway", "gateway", REPO_ROOT / "services" / "gateway" / "migrations", empty=True
@@ -149,6 +162,7 @@ async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[s
         if variable in env:
             gateway_env[variable] = env[variable]
     gateway = start("gateway", gateway_env, logs / "bench-gateway.log")
+    processes = {"gateway": gateway, "inventory": inventory}
     inventory_url = f"http://127.0.0.1:{inventory_port}"
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
@@ -187,8 +201,12 @@ async def run(args: argparse.Namespace, env: dict[str, str], error_kinds: dict[s
             for concurrency in args.concurrency:
                 for name, url, headers in scenarios:
                     await load(client, url, headers, args.warmup, concurrency)
+                    used_before = {p: cpu_seconds(process) for p, process in processes.items()}
                     latencies, errors, elapsed = await load(client, url, headers, args.requests, concurrency)
                     results.append(summarise(name, concurrency, latencies, sum(errors.values()), elapsed))
+                    for p, process in processes.items():
+                        per_request_ms = (cpu_seconds(process) - used_before[p]) * 1000 / args.requests
+                        cpu[f"{p}_cpu_ms_per_request_{name}_c{concurrency}"] = round(per_request_ms, 3)
                     if errors:
                         error_kinds[f"{name}_c{concurrency}"] = dict(errors)
             return results
@@ -205,9 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3000, help="requests per scenario (bounded run)")
     args = parse_bench_args(parser, argv)
     error_kinds: dict[str, object] = {}
-    results = asyncio.run(run(args, env, error_kinds))
+    cpu: dict[str, object] = {}
+    results = asyncio.run(run(args, env, error_kinds, cpu))
     print_table(results)
     notes: dict[str, object] = {"errors_by_kind": error_kinds} if error_kinds else {}
+    notes.update(cpu)
     for concurrency in args.concurrency:
         direct, via = (r for r in results if r.concurrency == concurrency)
         notes[f"added_p50_ms_c{concurrency}"] = round(via.p50_ms - direct.p50_ms, 2)

@@ -18,6 +18,7 @@ from canonical.identity import HEADER, public_key_from_setting, verify_identity
 from canonical.testing import (
     IdentityKeys,
     TestDatabase,
+    free_port,
     kafka_bootstrap,
     unique_topic_prefix,
 )
@@ -71,6 +72,9 @@ def gateway_settings(database: TestDatabase, keys: IdentityKeys, **overrides: An
         "redis_key_prefix": f"test:{uuid.uuid4().hex[:10]}:",
         "admin_password": PASSWORD,
     }
+    # Never the dev stack's services on their default ports: a test names the upstreams it runs.
+    for upstream in ("inventory", "inbound", "dispatcher", "connectors", "audit"):
+        values[f"{upstream}_url"] = f"http://127.0.0.1:{free_port()}"
     for variable in ("JWT_SECRET", "SENTRY_TOKEN_PEPPER", "SENTRY_PUBSUB_HMAC_KEY", "REDIS_PASSWORD", "REDIS_URL"):
         if variable in os.environ:
             values[variable.lower()] = os.environ[variable]
@@ -86,15 +90,26 @@ async def event_values(gateway: Gateway, event_type: str, field: str) -> list[st
     return [r["value"] for r in rows]
 
 
-def echo_service(public_key: str, warehouses: list[int]) -> FastAPI:
-    """A stand-in upstream that verifies the gateway's identity token and tells what it received."""
-    app = FastAPI()
+def echo_service(public_key: str, warehouses: list[int], source_systems: list[str] | None = None) -> FastAPI:
+    """A stand-in upstream that verifies the gateway's identity token and tells what it received.
+
+    It also answers as inventory (warehouses) and inbound (the source-system allow-list, default
+    `["erp"]`; the list is read on every request, so a test may change it).
+    """
+    app = FastAPI(openapi_url=None)  # publishes no document: the gateway's own is what the fuzz test reads
     key = public_key_from_setting(public_key)
+    allow_list = ["erp"] if source_systems is None else source_systems
 
     @app.get("/api/warehouses/list")
     async def warehouse_list(request: Request) -> dict[str, Any]:
         verify_identity(request.headers[HEADER], key)
         return {"warehouses": [{"id": w, "name": f"W{w}", "code": f"W{w}"} for w in warehouses]}
+
+    @app.get("/api/admin/inbound/source-systems")
+    async def source_system_list(request: Request) -> JSONResponse:
+        if not verify_identity(request.headers[HEADER], key).is_admin:
+            return JSONResponse({"error": "Forbidden"}, status_code=403)
+        return JSONResponse({"source_systems": [{"source_system": s, "kind": "erp"} for s in allow_list]})
 
     @app.get("/api/slow")
     async def slow() -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from canonical.testing import IdentityKeys, serving
+from canonical.testing import IdentityKeys, free_port, serving
 from gateway.testing import Gateway, StartGateway, echo_service, event_values
 
 pytestmark = pytest.mark.integration
@@ -140,3 +140,47 @@ async def test_non_admins_cannot_touch_tokens(routed: Gateway) -> None:
         response = await client.post("/api/admin/tokens", json={"token_name": "x", "endpoints": ["events.poll"]})
     assert response.status_code == 403
     assert response.json()["error"] == "Forbidden"
+
+
+async def test_an_inbound_token_names_a_source_system_the_inbound_allow_list_holds(
+    start_gateway: StartGateway, identity_keys: IdentityKeys
+) -> None:
+    allow_list = ["erp", "shop"]
+    async with serving(echo_service(identity_keys.public_setting, [1], allow_list)) as upstream:
+        gateway = await start_gateway(inventory_url=upstream, inbound_url=upstream)
+        unknown = await _issue(gateway, source_system="ghost", inbound_resources=["items"])
+        assert unknown.status_code == 400
+        assert unknown.json()["code"] == "unknown_source_system"
+        assert unknown.json()["source_system"] == "ghost"
+        issued = await _issue(gateway, source_system="shop", inbound_resources=["items"])
+        assert issued.status_code == 201, issued.text
+        outbound = (await _issue(gateway, endpoints=["events.poll"])).json()
+        allow_list.remove("shop")  # an admin took the source system off the allow-list since
+        async with gateway.client(headers=await gateway.bearer()) as admin:
+            stale = await admin.post(f"/api/admin/tokens/{issued.json()['token_id']}/rotate")
+            assert stale.status_code == 400
+            assert stale.json()["code"] == "unknown_source_system"
+            # Tokens without a source system never ask the inbound service.
+            assert (await admin.post(f"/api/admin/tokens/{outbound['token_id']}/rotate")).status_code == 200
+            assert (await admin.post("/api/admin/tokens/999999/rotate")).status_code == 404
+            catalog = (await admin.get("/api/admin/scope-catalog")).json()
+            assert catalog["source_systems"] == [{"source_system": "erp", "kind": "erp"}]
+            assert catalog["source_systems_available"] is True
+    assert len(await event_values(gateway, "api_token.issued", "token_id")) == 2
+    assert len(await event_values(gateway, "api_token.rotated", "token_id")) == 1
+
+
+async def test_with_inbound_down_inbound_tokens_get_a_clean_503_and_outbound_ones_still_issue(
+    start_gateway: StartGateway, identity_keys: IdentityKeys
+) -> None:
+    async with serving(echo_service(identity_keys.public_setting, [1])) as inventory:
+        gateway = await start_gateway(inventory_url=inventory, inbound_url=f"http://127.0.0.1:{free_port()}")
+        down = await _issue(gateway, source_system="erp", inbound_resources=["items"])
+        assert down.status_code == 503
+        assert down.json()["code"] == "upstream_unavailable"
+        assert (await _issue(gateway, endpoints=["events.poll"])).status_code == 201
+        async with gateway.client(headers=await gateway.bearer()) as admin:
+            catalog = await admin.get("/api/admin/scope-catalog")
+        assert catalog.status_code == 200
+        assert (catalog.json()["source_systems"], catalog.json()["source_systems_available"]) == ([], False)
+    assert await gateway.sql("SELECT 1 FROM api_tokens WHERE source_system IS NOT NULL") == []

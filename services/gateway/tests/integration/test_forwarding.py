@@ -22,6 +22,7 @@ async def routed(start_gateway: StartGateway, identity_keys: Any) -> AsyncIterat
         yield await start_gateway(
             inventory_url=upstream,
             audit_url=upstream,
+            inbound_url=upstream,
             upstream_timeout_s=1.0,
             dispatcher_url=f"http://127.0.0.1:{free_port()}",
         )
@@ -45,6 +46,14 @@ async def test_requests_reach_the_owner_with_a_signed_identity_and_clean_headers
     assert "cookie" not in seen["headers"]
 
 
+async def test_paths_and_queries_reach_the_service_as_the_client_meant_them(routed: Gateway) -> None:
+    async with routed.client(headers=await routed.bearer()) as client:
+        response = await client.get("/api/items/a%20b%25c%2Fd?q=x%2By&sku=A+B&sku=%C3%A9")
+    seen = response.json()
+    assert seen["path"] == "/api/items/a b%c/d"
+    assert seen["query"] == "q=x%2By&sku=A+B&sku=%C3%A9"
+
+
 async def test_upstream_statuses_pass_through_and_outages_become_clean_json(routed: Gateway) -> None:
     async with routed.client(headers=await routed.bearer()) as client:
         assert (await client.get("/api/teapot")).status_code == 418
@@ -61,6 +70,23 @@ async def test_anonymous_requests_never_reach_a_service(routed: Gateway) -> None
         response = await client.get("/api/items")
     assert response.status_code == 401
     assert response.json()["error"] == "Unauthorized"
+
+
+async def test_published_documents_answer_without_an_identity_and_nothing_else_does(routed: Gateway) -> None:
+    async with routed.client() as anonymous:
+        schema = await anonymous.get("/api/v1/inbound/mapping-schema")
+        assert schema.status_code == 200, schema.text
+        seen = schema.json()
+        assert seen["path"] == "/api/v1/inbound/mapping-schema"
+        assert seen["identity"] == {"subject": "anonymous", "role": "ANONYMOUS", "wh": []}
+        # Only that method and that exact path: the rest of the inbound API still wants a token.
+        assert (await anonymous.post("/api/v1/inbound/mapping-schema", json={})).status_code == 401
+        assert (await anonymous.get("/api/v1/inbound/mapping-schema/x")).status_code == 401
+        assert (await anonymous.post("/api/v1/inbound/items", json={})).status_code == 401
+        assert (await anonymous.get("/api/admin/inbound/source-systems")).status_code == 401
+    async with routed.client(headers=await routed.bearer()) as admin:
+        routed_to_inbound = await admin.get("/api/admin/inbound/source-systems")
+        assert routed_to_inbound.json()["source_systems"][0]["source_system"] == "erp"
 
 
 async def test_warehouse_scope_for_users_and_none_for_admins(routed: Gateway) -> None:

@@ -81,6 +81,12 @@ async def test_writes_must_be_json_and_bodies_are_capped(start_gateway: StartGat
         assert text.json()["error"] == "unsupported_media_type"
         form = await client.post("/api/auth/login", data={"username": "admin"})
         assert form.status_code == 415
+        csv_elsewhere = await client.post("/api/auth/login", content=b"a,b", headers={"Content-Type": "text/csv"})
+        assert csv_elsewhere.status_code == 415
+        csv_import = await client.post(
+            "/api/admin/import/items", content=b"sku\nA", headers={"Content-Type": "text/csv"}
+        )
+        assert csv_import.status_code == 401  # past the media check: only the missing session stops it
         charset = await client.post(
             "/api/auth/login",
             content=b'{"username": "admin", "password": "Sturdy-Pass-42"}',

@@ -9,8 +9,11 @@ import jwt
 import pytest
 
 from canonical.errors import DomainError
+from canonical.identity import Identity, verify_identity
+from canonical.testing import generate_identity_keys
 from gateway.adapters.access_tokens import AccessTokenRejected, AccessTokens
 from gateway.adapters.credentials import RefreshTokens
+from gateway.adapters.forwarder import SignedIdentities
 from gateway.domain.access import check_forced_change, check_function, function_for_path, requested_warehouse
 from gateway.domain.api_tokens import ScopeViolation, TokenScope, authorize_route, check_scope
 from gateway.domain.errors import InvalidWarehouseId, LastAdmin, PasswordChangeRequired, WarehouseMismatch, WeakPassword
@@ -105,6 +108,18 @@ def test_access_tokens_allow_only_eddsa_of_our_key_and_type() -> None:
     assert tokens.jwks()["keys"][0]["crv"] == "Ed25519"
 
 
+def test_a_verified_token_is_remembered_but_never_past_its_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
+    tokens = AccessTokens(SECRET, ttl_s=60)
+    token = tokens.issue(subject="s", session_id="sid", legacy={})
+    first = tokens.verify(token)
+    monkeypatch.setattr(tokens, "_verify_signed", None)  # a second check must not need the signature again
+    assert tokens.verify(token) == first
+    later = time.time() + 60 + 6  # past expiry plus the leeway
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(AccessTokenRejected):
+        tokens.verify(token)
+
+
 def test_a_refresh_successor_is_fixed_by_the_spent_token_and_the_key() -> None:
     refresh = RefreshTokens(b"k" * 32)
     assert refresh.successor("a") == refresh.successor("a")
@@ -135,3 +150,19 @@ def test_issuance_needs_a_direction_and_known_names() -> None:
     ):
         with pytest.raises(DomainError):
             check_scope(scope, {"a"})
+
+
+def test_identity_tokens_are_reused_briefly_and_never_across_a_change_of_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = generate_identity_keys()
+    identities = SignedIdentities(keys.private)
+    picker = Identity(subject="u-1", username="picker", role="USER", warehouse_ids=(1,))
+    first = identities.token_for(picker)
+    assert identities.token_for(picker) == first
+    moved = identities.token_for(replace(picker, warehouse_ids=(2,)))
+    assert moved != first
+    assert verify_identity(moved, keys.private.public_key()).warehouse_ids == (2,)
+    later = time.monotonic() + SignedIdentities.REUSE_S + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert identities.token_for(picker) != first

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +33,16 @@ class AccessTokenRejected(Exception):
     """Expired, forged, malformed or not an access token."""
 
 
+VERIFIED_CACHE_SIZE = 10_000
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     subject: str
     session_id: str
     jti: str
     issued_at: int
+    expires_at: int
 
 
 def derive_key(secret: str, info: bytes) -> bytes:
@@ -51,6 +56,9 @@ class AccessTokens:
         self.ttl_s = ttl_s
         raw = self._public.public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.key_id = base64.urlsafe_b64encode(derive_key(raw.hex(), b"kid")[:9]).decode()
+        # Token text -> its verified claims. A signed token never changes, so its signature is checked once;
+        # expiry is re-checked on every hit, and the session behind it is still read live on every request.
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
         self._jwk = {
             "kty": "OKP",
             "crv": "Ed25519",
@@ -79,6 +87,20 @@ class AccessTokens:
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"typ": TOKEN_TYPE, "kid": self.key_id})
 
     def verify(self, token: str) -> AccessClaims:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.expires_at + LEEWAY_S <= time.time():
+                del self._verified[token]
+                raise AccessTokenRejected("expired")
+            self._verified.move_to_end(token)
+            return cached
+        claims = self._verify_signed(token)
+        self._verified[token] = claims
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)  # the least recently used
+        return claims
+
+    def _verify_signed(self, token: str) -> AccessClaims:
         try:
             if jwt.get_unverified_header(token).get("typ") != TOKEN_TYPE:
                 raise AccessTokenRejected("not an access token")
@@ -91,6 +113,8 @@ class AccessTokens:
                 leeway=LEEWAY_S,
                 options={"require": ["exp", "iat", "sub", "sid", "jti", "iss", "aud"]},
             )
-            return AccessClaims(str(claims["sub"]), str(claims["sid"]), str(claims["jti"]), int(claims["iat"]))
+            return AccessClaims(
+                str(claims["sub"]), str(claims["sid"]), str(claims["jti"]), int(claims["iat"]), int(claims["exp"])
+            )
         except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:
             raise AccessTokenRejected(str(error)) from None

@@ -100,9 +100,10 @@ class TokenRepository:
         assert row is not None  # INSERT ... RETURNING yields the row
         return token_from_row(row)
 
-    async def get_locked(self, token_id: int) -> ApiToken | None:
+    async def get(self, token_id: int, *, for_update: bool = False) -> ApiToken | None:
+        lock = " FOR UPDATE" if for_update else ""
         row = await self._connection.fetchrow(
-            f"SELECT {_COLUMNS} FROM api_tokens WHERE token_id = $1 FOR UPDATE",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM api_tokens WHERE token_id = $1{lock}",  # noqa: S608
             token_id,
         )
         return token_from_row(row) if row else None

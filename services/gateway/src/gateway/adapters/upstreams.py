@@ -1,10 +1,11 @@
-"""Forwarding to the owning service over a pooled HTTP client."""
+"""The services behind the gateway: who owns which path, and the reads the gateway makes of them itself."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,30 +15,6 @@ from canonical.identity import HEADER as IDENTITY_HEADER
 from canonical.identity import Identity, sign_identity
 
 log = logging.getLogger(__name__)
-
-# Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway alone may set.
-_NOT_FORWARDED = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-        "cookie",
-        "authorization",
-        "x-wms-token",
-        "x-csrf-token",
-        IDENTITY_HEADER.lower(),
-    }
-)
-_NOT_RETURNED = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length", "content-encoding", "server", "date"}
-)
 
 
 class UpstreamUnavailable(DomainError):
@@ -61,13 +38,6 @@ class Upstream:
     base_url: str
 
 
-@dataclass(frozen=True)
-class Relayed:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
 class Router:
     """Which service owns a path: the first matching prefix wins (plain prefixes, as the route table
     says `/api/admin/audit-log*`); everything else under /api belongs to inventory."""
@@ -76,6 +46,12 @@ class Router:
         self._routes = routes
         self._default = default
 
+    def upstreams(self) -> list[Upstream]:
+        """Every service the table names, once each, in table order (the default last)."""
+        named = {u.name: u for _, u in self._routes}
+        named.setdefault(self._default.name, self._default)
+        return list(named.values())
+
     def upstream_for(self, path: str) -> Upstream:
         for prefix, upstream in self._routes:
             if path.startswith(prefix):
@@ -83,41 +59,11 @@ class Router:
         return self._default
 
 
-class Forwarder:
-    def __init__(self, client: httpx.AsyncClient, signing_key: Ed25519PrivateKey) -> None:
-        self._client = client
-        self._key = signing_key
+class _AsTheGateway:
+    """Reads the gateway itself makes of a service, as `system:gateway`, at the moment of asking."""
 
-    async def forward(
-        self,
-        upstream: Upstream,
-        method: str,
-        path: str,
-        query: bytes,
-        headers: Sequence[tuple[str, str]],
-        body: bytes,
-        identity: Identity,
-        request_id: str,
-    ) -> Relayed:
-        sent = [(k, v) for k, v in headers if k.lower() not in _NOT_FORWARDED and k.lower() != "x-request-id"]
-        sent += [(IDENTITY_HEADER, sign_identity(identity, self._key)), ("X-Request-ID", request_id)]
-        url = httpx.URL(upstream.base_url + path, query=query)
-        try:
-            response = await self._client.request(method, url, headers=sent, content=body)
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(f"The {upstream.name} service did not answer in time.") from None
-        except httpx.ConnectError:
-            raise UpstreamUnavailable(f"The {upstream.name} service is unavailable.") from None
-        except httpx.HTTPError:
-            raise BadGateway(f"The {upstream.name} service gave an invalid response.") from None
-        returned = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _NOT_RETURNED]
-        return Relayed(response.status_code, returned, response.content)
-
-
-class InventoryDirectory:
-    """Warehouses and settings answered by inventory itself, at the moment of asking."""
-
-    def __init__(self, client: httpx.AsyncClient, base_url: str, signing_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, client: httpx.AsyncClient, base_url: str, signing_key: Ed25519PrivateKey) -> None:
+        self._name = name
         self._client = client
         self._base_url = base_url
         self._key = signing_key
@@ -126,24 +72,54 @@ class InventoryDirectory:
         system = Identity(subject="system:gateway", username="gateway", role="SYSTEM")
         return {IDENTITY_HEADER: sign_identity(system, self._key)}
 
+    async def _get(self, path: str, purpose: str) -> Any:
+        """The JSON answer; an unreachable, slow or failing service is a clean 503/504, never a 500."""
+        try:
+            response = await self._client.get(f"{self._base_url}{path}", headers=self._system())
+            response.raise_for_status()
+            return response.json()
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(f"The {self._name} service did not answer in time.") from None
+        except (httpx.HTTPError, ValueError):
+            raise UpstreamUnavailable(f"The {self._name} service is unavailable to {purpose}.") from None
+
+
+class InventoryDirectory(_AsTheGateway):
+    """Warehouses and settings answered by inventory itself."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, signing_key: Ed25519PrivateKey) -> None:
+        super().__init__("inventory", client, base_url, signing_key)
+
     async def require_packing(self) -> bool:
         """v1.7's `require_packing_before_shipping`; packing stays required when inventory cannot say."""
-        url = f"{self._base_url}/api/admin/settings/require_packing_before_shipping"
         try:
-            response = await self._client.get(url, headers=self._system())
-            response.raise_for_status()
-            return str(response.json().get("value", "true")).strip().lower() != "false"
-        except (httpx.HTTPError, ValueError, AttributeError) as error:
+            setting = await self._get("/api/admin/settings/require_packing_before_shipping", "read a setting")
+            return str(setting.get("value", "true")).strip().lower() != "false"
+        except (UpstreamTimeout, UpstreamUnavailable, AttributeError) as error:
             log.warning("could not read require_packing_before_shipping from inventory: %s", error)
             return True
 
     async def missing(self, warehouse_ids: Sequence[int]) -> list[int]:
-        try:
-            response = await self._client.get(f"{self._base_url}/api/warehouses/list", headers=self._system())
-            response.raise_for_status()
-        except httpx.TimeoutException:
-            raise UpstreamTimeout("The inventory service did not answer in time.") from None
-        except httpx.HTTPError:
-            raise UpstreamUnavailable("The inventory service is unavailable to check warehouses.") from None
-        known = {int(w["id"]) for w in response.json().get("warehouses", [])}
+        listed = await self._get("/api/warehouses/list", "check warehouses")
+        known = {int(w["id"]) for w in listed.get("warehouses", [])}
         return sorted({w for w in warehouse_ids if w not in known})
+
+
+class InboundDirectory(_AsTheGateway):
+    """The source-system allow-list, owned by the inbound service."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, signing_key: Ed25519PrivateKey) -> None:
+        super().__init__("inbound", client, base_url, signing_key)
+
+    async def listing(self) -> list[dict[str, str]]:
+        """`[{source_system, kind}]`, as the scope catalog shows them."""
+        listed = await self._get("/api/admin/inbound/source-systems", "read the source-system allow-list")
+        try:
+            return [
+                {"source_system": str(e["source_system"]), "kind": str(e["kind"])} for e in listed["source_systems"]
+            ]
+        except (KeyError, TypeError):
+            raise UpstreamUnavailable("The inbound service gave an unreadable allow-list.") from None
+
+    async def source_systems(self) -> set[str]:
+        return {entry["source_system"] for entry in await self.listing()}

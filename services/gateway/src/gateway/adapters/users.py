@@ -115,8 +115,12 @@ class UserRepository:
             password_hash,
             1 if new_version else 0,
         )
-        assert row is not None  # callers hold the row (locked or authenticated); users are never deleted
+        assert row is not None  # callers hold the row (locked or authenticated), so it cannot be deleted meanwhile
         return user_from_row(row)
+
+    async def delete(self, user_id: int) -> None:
+        """Sessions and refresh tokens go with the row (ON DELETE CASCADE); the caller revoked them first."""
+        await self._connection.execute("DELETE FROM users WHERE user_id = $1", user_id)
 
     async def touch_login(self, user_id: int) -> None:
         await self._connection.execute("UPDATE users SET last_login = now() WHERE user_id = $1", user_id)

@@ -24,6 +24,10 @@ class UnknownEventTypes(DomainError):
     code = "unknown_event_types"
 
 
+class UnknownSourceSystem(DomainError):
+    code = "unknown_source_system"
+
+
 class TokenNotFound(DomainError):
     status = 404
     code = "token_not_found"
@@ -126,6 +130,16 @@ def check_scope(scope: TokenScope, known_event_types: Collection[str]) -> None:
             legacy_error="unknown_event_types",
             unknown=unknown_types,
             valid=sorted(known_event_types),
+        )
+
+
+def check_source_system(scope: TokenScope, allow_listed: Collection[str]) -> None:
+    """An inbound token speaks for a source system the inbound service accepts (v1.7 rule 6)."""
+    if scope.source_system is not None and scope.source_system not in allow_listed:
+        raise UnknownSourceSystem(
+            f"Unknown source_system: {scope.source_system}",
+            legacy_error="unknown_source_system",
+            source_system=scope.source_system,
         )
 
 

@@ -134,6 +134,18 @@ def apply_changes(user: User, changes: UserChanges, *, acting_user_id: int, acti
     )
 
 
+def check_delete(user: User, *, acting_user_id: int, active_admins: int) -> None:
+    """May this user be deleted? Same guards as a deactivation: never oneself, never the last active admin."""
+    if user.user_id == acting_user_id:
+        raise InvalidUserChange("You cannot delete your own account.")
+    if user.is_admin and user.is_active and active_admins <= 1:
+        raise LastAdmin("The last active admin cannot be deleted.")
+
+
+def user_deleted(user: User) -> DomainEvent:
+    return DomainEvent("user.deleted", _described(user))
+
+
 def user_updated(before: User, after: User, *, password_reset: bool) -> DomainEvent:
     changed = sorted(k for k, v in _described(after).items() if _described(before)[k] != v)
     if password_reset:

@@ -23,11 +23,15 @@ from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 from gateway.adapters.access_tokens import AccessTokens, derive_key
 from gateway.adapters.api_tokens import EventSigner, TokenHasher
 from gateway.adapters.credentials import RefreshTokens
+from gateway.adapters.forwarder import Forwarder
 from gateway.adapters.limits import Limits
-from gateway.adapters.upstreams import Forwarder, InventoryDirectory, Router, Upstream
+from gateway.adapters.openapi_sources import OpenApiSources
+from gateway.adapters.sessions import PrincipalLookup
+from gateway.adapters.upstreams import InboundDirectory, InventoryDirectory, Router, Upstream
 from gateway.domain.errors import TooManyAttempts
+from gateway.domain.openapi import merge_documents
 from gateway.entrypoints import auth_api, proxy_api, tokens_api, users_api
-from gateway.entrypoints.context import Gateway
+from gateway.entrypoints.context import Gateway, gateway
 from gateway.entrypoints.hardening import HardeningMiddleware, RateLimitMiddleware
 from gateway.service_layer.api_tokens import TokenKeys
 from gateway.service_layer.auth import TokenPolicy
@@ -60,14 +64,21 @@ async def csp_report(request: Request) -> Response:
 
 @public.get("/api/openapi.json", include_in_schema=False)
 async def openapi(request: Request) -> dict[str, Any]:
-    """The gateway's own routes (auth, users, tokens, hardening); forwarded paths are the services' own."""
-    document: dict[str, Any] = request.app.openapi()
-    return document
+    """The whole public API: the gateway's own routes and every path it forwards, as each service describes it."""
+    wiring = gateway(request)
+    documents, unavailable = await wiring.openapi_sources.documents()
+
+    def owns(service: str, path: str) -> bool:
+        return wiring.router.upstream_for(path).name == service
+
+    return merge_documents(request.app.openapi(), documents, owns, unavailable)
 
 
-def _router(settings: Settings) -> Router:
+def route_table(settings: Settings) -> Router:
+    """Which service owns which public path (tests check every route of the services against it)."""
     audit = Upstream("audit", settings.audit_url)
     dispatcher = Upstream("dispatcher", settings.dispatcher_url)
+    inbound = Upstream("inbound", settings.inbound_url)
     return Router(
         [
             ("/api/admin/audit-log", audit),
@@ -75,7 +86,8 @@ def _router(settings: Settings) -> Router:
             ("/api/admin/webhook-errors", dispatcher),
             ("/api/v1/events", dispatcher),
             ("/api/admin/consumer-groups", dispatcher),
-            ("/api/v1/inbound/", Upstream("inbound", settings.inbound_url)),
+            ("/api/v1/inbound/", inbound),
+            ("/api/admin/inbound/", inbound),
             ("/api/admin/connectors", Upstream("connectors", settings.connectors_url)),
         ],
         default=Upstream("inventory", settings.inventory_url),
@@ -130,11 +142,14 @@ def create_app(settings: Settings) -> FastAPI:
     limits = Limits(
         redis, settings.redis_key_prefix, max_failures=settings.login_max_failures, lockout_s=settings.login_lockout_s
     )
+    # The gateway's own reads of services (warehouses, settings, allow-list, OpenAPI documents); forwarded
+    # requests go through the Forwarder's pool.
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         follow_redirects=False,
     )
+    routes = route_table(settings)
     app = create_service_app(
         settings, routers=[public, auth_api.router, users_api.router, tokens_api.router, proxy_api.router]
     )
@@ -149,10 +164,15 @@ def create_app(settings: Settings) -> FastAPI:
         ),
         limits=limits,
         http=http,
-        router=_router(settings),
-        forwarder=Forwarder(http, signing_key),
+        router=routes,
+        forwarder=Forwarder(
+            signing_key, timeout_s=settings.upstream_timeout_s, connect_timeout_s=settings.upstream_connect_timeout_s
+        ),
         inventory=InventoryDirectory(http, settings.inventory_url, signing_key),
+        inbound=InboundDirectory(http, settings.inbound_url, signing_key),
         token_keys=TokenKeys(TokenHasher(pepper), EventSigner(pubsub_key)),
+        openapi_sources=OpenApiSources(http, routes.upstreams()),
+        principals=PrincipalLookup(settings.database_url.get_secret_value(), min(settings.database_pool_max, 10)),
     )
     app.state.gateway = wiring
     app.add_exception_handler(TooManyAttempts, _too_many_attempts)
@@ -180,6 +200,7 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             log.warning("ProxyFix inactive: X-Forwarded-* headers are ignored (TRUST_PROXY=false)")
         stop = asyncio.Event()
+        await wiring.principals.start()
         async with service_lifespan(application):
             seeding = asyncio.create_task(_seed_admin(wiring, stop))
             try:
@@ -189,7 +210,9 @@ def create_app(settings: Settings) -> FastAPI:
                 seeding.cancel()
                 await asyncio.gather(seeding, return_exceptions=True)
                 await http.aclose()
+                await wiring.forwarder.close()
                 await redis.aclose()
+                await wiring.principals.close()
 
     app.router.lifespan_context = lifespan
     return app

@@ -13,10 +13,12 @@ from canonical.errors import Unauthorized
 from canonical.events.factory import CommandContext
 from canonical.web.runtime import ServiceRuntime
 from gateway.adapters.access_tokens import AccessTokenRejected
+from gateway.adapters.forwarder import Forwarder
 from gateway.adapters.limits import Limits
-from gateway.adapters.sessions import principal
+from gateway.adapters.openapi_sources import OpenApiSources
+from gateway.adapters.sessions import PrincipalLookup
 from gateway.adapters.unit_of_work import UnitOfWork
-from gateway.adapters.upstreams import Forwarder, InventoryDirectory, Router
+from gateway.adapters.upstreams import InboundDirectory, InventoryDirectory, Router
 from gateway.domain.access import check_forced_change
 from gateway.domain.errors import AdminRequired, CsrfRejected
 from gateway.domain.users import User
@@ -43,7 +45,10 @@ class Gateway:
     router: Router
     forwarder: Forwarder
     inventory: InventoryDirectory
+    inbound: InboundDirectory
     token_keys: TokenKeys
+    openapi_sources: OpenApiSources
+    principals: PrincipalLookup
 
     def event_type_names(self) -> set[str]:
         return {t.name for t in self.runtime.registry.all()}
@@ -101,7 +106,7 @@ async def authenticate(request: Request, *, enforce_forced_change: bool = True) 
     except AccessTokenRejected:  # every verification failure looks the same to the caller
         raise Unauthorized("Token expired or invalid", legacy_error="Token expired") from None
     # Live read on every request: logout, deactivation, role and scope changes act on the next request.
-    found = await principal(wiring.runtime.pool, claims.session_id)
+    found = await wiring.principals(claims.session_id)
     if found is None or not found[1] or not found[0].is_active or found[0].external_id != claims.subject:
         raise Unauthorized("Session expired or revoked", legacy_error="Unauthorized")
     user = found[0]

@@ -33,6 +33,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Browsers send CSP reports as application/csp-report or application/reports+json.
 NOT_JSON_ONLY = frozenset({"/api/csp-report"})
+# Bulk imports also take a raw CSV file (v1.7's import accepts text/csv); every other write is JSON.
+CSV_ALLOWED_PREFIXES = ("/api/admin/import/",)
 
 
 class _BodyTooLarge(Exception):
@@ -47,8 +49,9 @@ async def _reply(send: Send, status: int, code: str, message: str, headers: dict
     await send({"type": "http.response.body", "body": body})
 
 
-def _is_json(content_type: str) -> bool:
-    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+def _accepted_media(path: str, content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media == "text/csv" and path.startswith(CSV_ALLOWED_PREFIXES))
 
 
 class HardeningMiddleware:
@@ -105,7 +108,7 @@ class HardeningMiddleware:
             scope["method"] in {"POST", "PUT", "PATCH"}
             and has_body
             and scope["path"] not in NOT_JSON_ONLY
-            and not _is_json(headers.get("content-type", ""))
+            and not _accepted_media(scope["path"], headers.get("content-type", ""))
         ):
             await _reply(send_with_headers, 415, "unsupported_media_type", "Request bodies must be application/json.")
             return

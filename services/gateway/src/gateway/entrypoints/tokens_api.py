@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gateway.adapters.upstreams import UpstreamTimeout, UpstreamUnavailable
 from gateway.domain.api_tokens import ENDPOINT_SLUGS, INBOUND_RESOURCES, ApiToken, TokenScope
 from gateway.entrypoints.context import Admin, Wiring, command_context
 from gateway.service_layer import api_tokens
@@ -78,6 +79,7 @@ async def issue(body: IssueTokenIn, request: Request, who: Admin, wiring: Wiring
     minted = await api_tokens.issue_token(
         wiring.unit_of_work(),
         wiring.inventory,
+        wiring.inbound,
         wiring.token_keys,
         wiring.event_type_names(),
         body.token_name,
@@ -99,7 +101,7 @@ async def list_tokens(_: Admin, wiring: Wiring) -> dict[str, Any]:
 @router.post("/api/admin/tokens/{token_id}/rotate")
 async def rotate(token_id: TokenId, request: Request, who: Admin, wiring: Wiring) -> dict[str, Any]:
     minted = await api_tokens.rotate_token(
-        wiring.unit_of_work(), wiring.token_keys, token_id, command_context(request, who)
+        wiring.unit_of_work(), wiring.inbound, wiring.token_keys, token_id, command_context(request, who)
     )
     return _minted(minted)
 
@@ -120,8 +122,15 @@ async def delete(token_id: TokenId, request: Request, who: Admin, wiring: Wiring
 
 @router.get("/api/admin/scope-catalog")
 async def scope_catalog(_: Admin, wiring: Wiring) -> dict[str, Any]:
+    """Pick-lists for the token form; with inbound down the source systems are empty and flagged, not a 503."""
+    try:
+        source_systems, available = await wiring.inbound.listing(), True
+    except (UpstreamUnavailable, UpstreamTimeout):
+        source_systems, available = [], False
     return {
         "event_types": sorted(wiring.event_type_names()),
         "endpoints": list(ENDPOINT_SLUGS),
         "inbound_resources": list(INBOUND_RESOURCES),
+        "source_systems": source_systems,
+        "source_systems_available": available,
     }

@@ -98,6 +98,13 @@ async def update_user(
     return updated.public()
 
 
+@router.delete("/api/admin/users/{user_id}")
+async def delete_user(user_id: UserId, request: Request, who: Admin, wiring: Wiring) -> dict[str, Any]:
+    """v1.7 answers 200 with a message (the admin UI shows it); the user's sessions end at once."""
+    await users.delete_user(wiring.unit_of_work(), user_id, who.user.user_id, command_context(request, who))
+    return {"message": "User deleted"}
+
+
 @router.get("/api/admin/users/{user_id}/sessions")
 async def user_sessions(user_id: UserId, _: Admin, wiring: Wiring) -> dict[str, Any]:
     async with wiring.unit_of_work() as uow:

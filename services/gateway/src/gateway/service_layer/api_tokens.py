@@ -5,12 +5,32 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from canonical.events.factory import CommandContext
 from gateway.adapters.api_tokens import EventSigner, TokenHasher
 from gateway.adapters.unit_of_work import UnitOfWork, token_stream
-from gateway.domain.api_tokens import ApiToken, TokenNotFound, TokenRevoked, TokenScope, check_scope, token_event
+from gateway.domain.api_tokens import (
+    ApiToken,
+    TokenNotFound,
+    TokenRevoked,
+    TokenScope,
+    check_scope,
+    check_source_system,
+    token_event,
+)
 from gateway.service_layer.users import WarehouseDirectory, check_warehouses_exist
+
+
+class SourceSystemDirectory(Protocol):
+    """Asks the inbound service which source systems its allow-list holds now (it owns the list)."""
+
+    async def source_systems(self) -> set[str]: ...
+
+
+async def check_inbound_binding(directory: SourceSystemDirectory, scope: TokenScope) -> None:
+    if scope.source_system is not None:
+        check_source_system(scope, await directory.source_systems())
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,7 @@ class Minted:
 async def issue_token(
     uow: UnitOfWork,
     directory: WarehouseDirectory,
+    source_systems: SourceSystemDirectory,
     keys: TokenKeys,
     known_event_types: Collection[str],
     name: str,
@@ -37,6 +58,7 @@ async def issue_token(
 ) -> Minted:
     check_scope(scope, known_event_types)
     await check_warehouses_exist(directory, scope.warehouse_ids)
+    await check_inbound_binding(source_systems, scope)
     plaintext = keys.hasher.new_plaintext()
     async with uow:
         token = await uow.tokens.add(name, scope, keys.hasher.hash(plaintext), expires_at)
@@ -44,7 +66,15 @@ async def issue_token(
     return Minted(token, plaintext)
 
 
-async def rotate_token(uow: UnitOfWork, keys: TokenKeys, token_id: int, context: CommandContext) -> Minted:
+async def rotate_token(
+    uow: UnitOfWork, source_systems: SourceSystemDirectory, keys: TokenKeys, token_id: int, context: CommandContext
+) -> Minted:
+    # Scopes never change after issuance, so the allow-list is asked before the row is locked (no HTTP under a lock).
+    async with uow:
+        current = await uow.tokens.get(token_id)
+    if current is None:
+        raise TokenNotFound("Token not found", legacy_error="Token not found")
+    await check_inbound_binding(source_systems, current.scope)
     plaintext = keys.hasher.new_plaintext()
     async with uow:
         before = await _locked(uow, token_id)
@@ -74,7 +104,7 @@ async def delete_token(uow: UnitOfWork, keys: TokenKeys, token_id: int, context:
 
 
 async def _locked(uow: UnitOfWork, token_id: int) -> ApiToken:
-    token = await uow.tokens.get_locked(token_id)
+    token = await uow.tokens.get(token_id, for_update=True)
     if token is None:
         raise TokenNotFound("Token not found", legacy_error="Token not found")
     return token

@@ -180,7 +180,8 @@ async def change_password(uow: UnitOfWork, user: User, current: str, new: str, r
     context = CommandContext(request_id=request_id, actor=user.external_id)
     async with uow:
         locked = await uow.users.get(user.user_id, for_update=True)
-        assert locked is not None  # the caller's session proves the row exists; users are never deleted
+        if locked is None:  # deleted by an admin since this request authenticated
+            raise SessionInvalid("Session expired or revoked", legacy_error="Unauthorized")
         await uow.users.set_password(user.user_id, new_hash)
         event = password_changed(locked, forced=locked.must_change_password)
         await uow.record(user_stream(user.user_id), locked.version, [event], context)

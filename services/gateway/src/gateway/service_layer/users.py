@@ -16,10 +16,12 @@ from gateway.domain.users import (
     User,
     UserChanges,
     apply_changes,
+    check_delete,
     check_functions,
     check_role,
     primary_warehouse,
     user_created,
+    user_deleted,
     user_updated,
 )
 from gateway.service_layer.auth import revoke_sessions
@@ -91,6 +93,20 @@ async def update_user(
         elif password_hash is not None:
             await revoke_sessions(uow, user_id, "password_reset", context)
     return after
+
+
+async def delete_user(uow: UnitOfWork, user_id: int, acting_user_id: int, context: CommandContext) -> None:
+    """Delete a user: its sessions end in the same transaction, so its next request is refused."""
+    async with uow:
+        # The same lock order as update_user: two concurrent deletions of the last two admins serialise.
+        active_admins = await uow.users.active_admins_locked()
+        user = await uow.users.get(user_id, for_update=True)
+        if user is None:
+            raise UserNotFound("User not found", legacy_error="User not found")
+        check_delete(user, acting_user_id=acting_user_id, active_admins=active_admins)
+        await revoke_sessions(uow, user_id, "user_deleted", context)
+        await uow.record(user_stream(user_id), user.version, [user_deleted(user)], context)
+        await uow.users.delete(user_id)
 
 
 async def ensure_seed_admin(uow: UnitOfWork, admin_password: str | None, context: CommandContext) -> bool:

@@ -17,6 +17,9 @@ Scenarios (each bounded):
   verified by `SELECT verify_audit_log_chain()` and by the offline verifier
   on its export (no database), and signed as one checkpoint from scratch.
   These rows have requests = rows and a single timing (p50 = p95 = p99).
+  Notes: the offline verifier's CPU seconds (its wall time on an idle
+  machine) and its ratio to the SQL verifier in the same run, and the load
+  average before and after, since the machine is shared.
 
 Needs PostgreSQL and Kafka (`make up`, or `scripts/devstack.py infra-up`);
 creates and reuses its own databases bench_audit and bench_audit_verify.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -45,6 +49,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 from audit import verify as offline_verifier
 from audit.adapters.checkpoint_store import checkpoint_from_row
 from audit.adapters.queries import stored_entries
+from audit.domain import export
 from audit.domain.chain import GENESIS_HASH, StoredEntry
 from audit.domain.checkpoint import b64url, public_key_bytes
 from audit.entrypoints.chain_consumer import CONSUMER_NAME, record_events
@@ -261,7 +266,8 @@ def single(scenario: str, rows: int, seconds: float) -> ScenarioResult:
     return ScenarioResult(scenario, 1, rows, 0, round(rows / seconds, 1), ms, ms, ms)
 
 
-async def verification(pool: asyncpg.Pool, rows: int) -> list[ScenarioResult]:
+async def verification(pool: asyncpg.Pool, rows: int) -> tuple[list[ScenarioResult], float]:
+    """The three scenarios, and the CPU seconds the offline verifier itself used."""
     await ensure_verify_log(pool, rows)
     results = []
     await pool.fetchval("SELECT count(*) FROM audit_log")  # warm the cache, as a second run would find it
@@ -277,24 +283,26 @@ async def verification(pool: asyncpg.Pool, rows: int) -> list[ScenarioResult]:
     results.append(single("checkpoint_sign", rows, time.perf_counter() - started))
 
     with tempfile.TemporaryDirectory() as folder:
-        export = Path(folder) / "audit.jsonl"
+        export_path = Path(folder) / "audit.jsonl"
         checkpoint = await pool.fetchrow("SELECT * FROM audit_checkpoints")
         assert checkpoint is not None
-        with export.open("w") as out:
+        with export_path.open("w") as out:
             async for entry in stored_entries(pool, rows, batch=20_000):
-                out.write(json.dumps({"entry": entry.to_json()}) + "\n")
-            out.write(json.dumps({"checkpoint": checkpoint_from_row(checkpoint).to_json()}) + "\n")
-        started = time.perf_counter()
+                out.write(export.entry_line(entry))
+            out.write(export.checkpoint_line(checkpoint_from_row(checkpoint)))
+        started, cpu_started = time.perf_counter(), time.process_time()
         code = offline_verifier.run(
-            [str(export), f"--public-key={b64url(public_key_bytes(key.public_key()))}", "--no-progress"]
+            [str(export_path), f"--public-key={b64url(public_key_bytes(key.public_key()))}", "--no-progress"]
         )
         results.append(single("verify_offline", rows, time.perf_counter() - started))
+        cpu_seconds = time.process_time() - cpu_started
         assert code == 0, "offline verifier refused the generated chain"
-    return results
+    return results, cpu_seconds
 
 
-async def run(args: argparse.Namespace) -> list[ScenarioResult]:
+async def run(args: argparse.Namespace) -> tuple[list[ScenarioResult], dict[str, object]]:
     results: list[ScenarioResult] = []
+    notes: dict[str, object] = {}
     append_url = await bench_database(args.admin_url, APPEND_DATABASE, "audit", MIGRATIONS)
     pool = await create_pool(append_url, min_size=2, max_size=10)
     try:
@@ -311,10 +319,15 @@ async def run(args: argparse.Namespace) -> list[ScenarioResult]:
         verify_url = await bench_database(args.admin_url, VERIFY_DATABASE, "audit", MIGRATIONS)
         pool = await create_pool(verify_url, min_size=1, max_size=4)
         try:
-            results += await verification(pool, args.verify_rows)
+            verified, cpu_seconds = await verification(pool, args.verify_rows)
+            results += verified
+            # The machine is shared: CPU seconds are what the wall time would be on an idle one.
+            notes["verify_offline_cpu_s"] = round(cpu_seconds, 2)
+            by_name = {r.scenario: r for r in verified}
+            notes["verify_offline_over_sql"] = round(by_name["verify_offline"].p50_ms / by_name["verify_sql"].p50_ms, 2)
         finally:
             await pool.close()
-    return results
+    return results, notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the visibility scenario")
     parser.add_argument("--verify-rows", type=int, default=1_000_000, help="chain length to verify (0 skips)")
     args = parse_bench_args(parser, argv)
-    results = asyncio.run(run(args))
+    load_before = os.getloadavg()[0]
+    results, measured = asyncio.run(run(args))
     print_table(results)
     by_name = {r.scenario: r for r in results}
     notes: dict[str, object] = {
@@ -333,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
             2,
         ),
         "targets": {"append_events_per_s": 5000, "visible_p99_ms": 2000, "verify_1m_rows_s": 10},
+        # The machine is shared: its load (1-minute average, 2 cores) says how far to trust wall times.
+        "load_average_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
+        **measured,
         "latency_fields": "kafka_backlog_*: per batch/poll; publish_to_query_visible: per event;"
         " verify_* and checkpoint_sign: one timing of the whole run",
     }

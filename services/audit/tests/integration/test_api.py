@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +68,7 @@ EVENTS = [
         actor="picker",
         warehouseid=1,
         time=at(3),
-        data={"so_number": "SO-0009", "quantity": 2},
+        data={"so_number": "SO-0009", "quantity": 2, "item_id": 5, "lines": [{"item_id": 5, "bin_id": 77}]},
     ),
     CloudEvent(
         source="/inventory",
@@ -130,13 +131,19 @@ async def test_entries_carry_v17_fields_actions_and_resolved_names(client: httpx
         "TOKEN_ISSUE",
         "PICK",
         "PICK",
-        "ITEM_CREATED",
+        "ITEM_CREATE",
         "WAREHOUSE_CREATE",
     ]
     pick = body["entries"][2]
     assert (pick["entity_type"], pick["entity_id"], pick["entity_name"]) == ("SO", "so-9", "SO-0009")
     assert (pick["username"], pick["warehouse_id"], pick["warehouse_code"]) == ("picker", 1, "MAIN")
-    assert pick["details"]["data"] == {"so_number": "SO-0009", "quantity": 2}
+    # v1.7 shows ids in details by name (item_id -> its SKU, at any depth); an id no event named stays.
+    assert pick["details"]["data"] == {
+        "so_number": "SO-0009",
+        "quantity": 2,
+        "item": "SKU-5",
+        "lines": [{"item": "SKU-5", "bin_id": 77}],
+    }
     assert body["entries"][1]["entity_name"] is None  # nothing in the events names so-10
     assert body["entries"][3]["entity_name"] == "SKU-5"
 
@@ -152,7 +159,7 @@ async def test_filters_sorting_and_pages(client: httpx.AsyncClient) -> None:
     assert [e["log_id"] for e in ascending["entries"]] == [3, 4]
     assert (ascending["total"], ascending["pages"]) == (5, 3)
     by_action = await entries(client, sort_by="action_type", sort_direction="asc")
-    assert by_action["entries"][0]["action_type"] == "ITEM_CREATED"
+    assert by_action["entries"][0]["action_type"] == "ITEM_CREATE"
     unknown_sort = await entries(client, sort_by="row_hash")
     assert [e["log_id"] for e in unknown_sort["entries"]] == [5, 4, 3, 2, 1]
 
@@ -190,6 +197,7 @@ async def test_csv_export_has_a_header_and_the_filtered_rows(client: httpx.Async
         ("4", "", "MAIN"),
         ("3", "SO-0009", "MAIN"),
     ]
+    assert json.loads(rows[1]["details"])["data"]["lines"] == [{"bin_id": 77, "item": "SKU-5"}]
 
 
 async def test_checkpoint_and_proofs_verify_with_the_public_key(

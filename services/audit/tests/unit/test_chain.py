@@ -2,7 +2,6 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from audit.domain.actions import ObservedEvent, audit_entry_for
 from audit.domain.chain import GENESIS_HASH, AuditEntry, extend_chain, format_timestamp, row_hash
 
 ENTRY = AuditEntry(
@@ -72,27 +71,3 @@ def test_timestamps_are_rendered_in_utc_whatever_the_offset() -> None:
 
     moment = datetime(2026, 1, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
     assert format_timestamp(moment) == "2026-01-01T12:00:00.000000Z"
-
-
-def test_events_map_to_audit_actions() -> None:
-    event = ObservedEvent("id", "warehouse.created", "warehouse-1", "u-1", 3, "scanner-9", {"x": 1}, RECORDED)
-    entry = audit_entry_for(event)
-    assert (entry.action_type, entry.entity_type, entry.entity_id) == ("WAREHOUSE_CREATE", "WAREHOUSE", "warehouse-1")
-    assert (entry.actor, entry.warehouse_id, entry.device_id) == ("u-1", 3, "scanner-9")
-    unknown = audit_entry_for(ObservedEvent("id", "stock.moved", None, None, None, None, {}, RECORDED))
-    assert (unknown.action_type, unknown.entity_type, unknown.actor) == ("STOCK_MOVED", "STOCK", "system")
-
-
-def test_v17_action_names_are_kept() -> None:
-    def action(event_type: str, data: dict[str, object]) -> tuple[str, str]:
-        entry = audit_entry_for(ObservedEvent("id", event_type, "s-1", "admin", None, None, data, RECORDED))
-        return entry.action_type, entry.entity_type
-
-    assert action("api_token.issued", {}) == ("TOKEN_ISSUE", "WMS_TOKEN")
-    assert action("receipt.completed", {}) == ("RECEIVE", "PO")
-    assert action("adjustment.applied", {}) == ("ADJUST", "ITEM")
-    assert action("user.password_changed", {"action": "forced_password_change_completed"}) == (
-        "forced_password_change_completed",
-        "user",
-    )
-    assert action("user.password_changed", {"action": "anything else"}) == ("password_change", "user")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.domain import export
 from audit.domain.chain import AuditEntry, StoredEntry, extend_chain, stored_form
 from audit.domain.checkpoint import SignedCheckpoint, TreeHead, sign_tree_head
 from audit.domain.merkle import consistency_proof, inclusion_proof, leaf_hash, tree_root
@@ -31,8 +32,15 @@ def checkpoint(rows: list[StoredEntry], size: int, key: Ed25519PrivateKey = KEY)
     return sign_tree_head(TreeHead(size, root, rows[size - 1].row_hash, MOMENT), key)
 
 
-def verify(rows: list[StoredEntry], checkpoints: list[SignedCheckpoint]) -> Finding | None:
+def verify(rows: list[StoredEntry], checkpoints: list[SignedCheckpoint], through: str = "entries") -> Finding | None:
+    """Through `add`, one entry at a time, or the way the CLI reads an export (lines, chunks, runs of rows)."""
     verifier = LogVerifier(checkpoints, KEY.public_key())
+    if through == "export":
+        lines = [export.entry_line(row).encode() for row in rows]
+        for start in range(0, len(lines), 3):  # chunks that end mid-log and between checkpoints
+            if export.feed(verifier, export.decode_lines(lines[start : start + 3])[0]) is not None:
+                break
+        return verifier.finish()
     for row in rows:
         if verifier.add(row) is not None:
             break
@@ -76,18 +84,20 @@ def test_an_intact_log_with_checkpoints_verifies() -> None:
     ],
     ids=["edit-details", "delete-row", "reorder", "delete-tail", "replay-event", "rewrite-and-rechain"],
 )
-def test_each_cheat_is_found_at_its_first_bad_position(cheat: Cheat, position: int, problem: str) -> None:
+@pytest.mark.parametrize("through", ["entries", "export"])
+def test_each_cheat_is_found_at_its_first_bad_position(cheat: Cheat, position: int, problem: str, through: str) -> None:
     rows = log(8)
-    finding = verify(cheat(rows), [checkpoint(rows, 4), checkpoint(rows, 8)])
+    finding = verify(cheat(rows), [checkpoint(rows, 4), checkpoint(rows, 8)], through)
     assert finding is not None
     assert (finding.position, finding.problem) == (position, problem)
 
 
-def test_a_swapped_checkpoint_is_refused() -> None:
+@pytest.mark.parametrize("through", ["entries", "export"])
+def test_a_swapped_checkpoint_is_refused(through: str) -> None:
     rows = log(8)
     other_log = log(9)[1:]  # another history of the same size
     forged = checkpoint(rechain(other_log), 8)  # validly signed, but for other rows
-    finding = verify(rows, [checkpoint(rows, 4), forged])
+    finding = verify(rows, [checkpoint(rows, 4), forged], through)
     assert finding is not None
     assert (finding.position, finding.problem) == (8, "checkpoint_root")
     foreign = checkpoint(rows, 4, Ed25519PrivateKey.generate())

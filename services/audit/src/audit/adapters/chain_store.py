@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from audit.domain.actions import EntityName
 from audit.domain.chain import GENESIS_HASH, AuditEntry, ChainedEntry, extend_chain
+from audit.domain.names import EntityName
 from canonical.db import Connection
 
 CHAIN = "main"

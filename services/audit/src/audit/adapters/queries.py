@@ -9,9 +9,11 @@ from typing import Any
 import asyncpg
 
 from audit.domain.chain import StoredEntry, format_timestamp
+from audit.domain.names import EntityKey, referenced_entities, with_names
 from audit.domain.query import AuditQuery
 from canonical.db import Connection
 
+_CSV_BATCH = 500
 _ENTRY_SELECT = """
     SELECT entry.log_id, entry.action_type, entry.entity_type, entry.entity_id, names.name AS entity_name,
            entry.actor, entry.device_id, entry.warehouse_id, warehouses.warehouse_code, entry.details,
@@ -47,7 +49,7 @@ def _order(query: AuditQuery) -> str:
     return f" ORDER BY entry.{query.sort.value} {direction}, entry.log_id DESC"
 
 
-def entry_view(row: asyncpg.Record) -> dict[str, Any]:
+def entry_view(row: asyncpg.Record, details: Any) -> dict[str, Any]:
     """One entry with v1.7's field names (`username` is the actor string)."""
     return {
         "log_id": row["log_id"],
@@ -59,7 +61,7 @@ def entry_view(row: asyncpg.Record) -> dict[str, Any]:
         "device_id": row["device_id"],
         "warehouse_id": row["warehouse_id"],
         "warehouse_code": row["warehouse_code"],
-        "details": json.loads(row["details"]),
+        "details": details,
         "created_at": format_timestamp(row["created_at"]),
     }
 
@@ -75,15 +77,33 @@ async def find_entries(connection: Connection, query: AuditQuery) -> tuple[list[
         query.page.per_page,
         query.page.offset,
     )
-    return [entry_view(r) for r in rows], int(total)
+    return await _views(connection, rows), int(total)
 
 
 async def entries_for_csv(pool: asyncpg.Pool, query: AuditQuery, limit: int) -> AsyncIterator[dict[str, Any]]:
     where, arguments = _where(query)
     async with pool.acquire() as connection, connection.transaction():
-        cursor = connection.cursor(f"{_ENTRY_SELECT}{where}{_order(query)} LIMIT {int(limit)}", *arguments)
-        async for row in cursor:
-            yield entry_view(row)
+        cursor = await connection.cursor(f"{_ENTRY_SELECT}{where}{_order(query)} LIMIT {int(limit)}", *arguments)
+        while rows := await cursor.fetch(_CSV_BATCH):
+            for view in await _views(connection, rows):
+                yield view
+
+
+async def _views(connection: Connection, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    """Entry views, with the names of the ids in their details looked up once for all the rows."""
+    details = [json.loads(row["details"]) for row in rows]
+    wanted: set[EntityKey] = set().union(*map(referenced_entities, details))
+    names: dict[EntityKey, str] = {}
+    if wanted:
+        types, ids = zip(*wanted, strict=True)
+        found = await connection.fetch(
+            "SELECT names.entity_type, names.entity_id, names.name FROM audit_entity_names AS names"
+            " JOIN unnest($1::text[], $2::text[]) AS wanted (entity_type, entity_id) USING (entity_type, entity_id)",
+            list(types),
+            list(ids),
+        )
+        names = {(r["entity_type"], r["entity_id"]): r["name"] for r in found}
+    return [entry_view(row, with_names(d, names)) for row, d in zip(rows, details, strict=True)]
 
 
 async def stored_entries(pool: asyncpg.Pool, up_to: int, batch: int = 5000) -> AsyncIterator[StoredEntry]:

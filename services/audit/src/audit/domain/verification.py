@@ -13,13 +13,15 @@ first bad row, or the tree size of the first bad checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.domain.chain import GENESIS_HASH, StoredEntry
+from audit.domain.chain import GENESIS_HASH, StoredEntry, row_preimage
 from audit.domain.checkpoint import CheckpointError, SignedCheckpoint
 from audit.domain.merkle import CompactRange, ProofError, leaf_hash, verify_consistency, verify_inclusion
 
@@ -31,6 +33,14 @@ class Finding:
     message: str
 
 
+class MalformedRow(ValueError):
+    """A row in export form that is not one: wrong length or types, or text that is not Unicode."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index  # in the rows given to LogVerifier.add_rows
+
+
 @dataclass(frozen=True)
 class Report:
     entries: int
@@ -40,7 +50,7 @@ class Report:
 
 
 class LogVerifier:
-    """Feed entries in log order with `add`, then call `finish`; both return the first finding, if any."""
+    """Feed entries in log order with `add` or `add_rows`, then call `finish`; each returns the first finding."""
 
     def __init__(self, checkpoints: Iterable[SignedCheckpoint], public_key: Ed25519PublicKey) -> None:
         self._pending = sorted(checkpoints, key=lambda c: c.tree_size)
@@ -53,24 +63,53 @@ class LogVerifier:
         self.finding: Finding | None = None
 
     def add(self, entry: StoredEntry) -> Finding | None:
+        return self.add_rows([entry.export_row()])
+
+    def add_rows(self, rows: Sequence[Sequence[Any]]) -> Finding | None:
+        """Rows in export form (StoredEntry.export_row), in log order; raises MalformedRow.
+
+        One loop over plain lists with the state in locals, because it runs a million times
+        for a million-row log: no object per row, each row hashed once from its exported texts.
+        """
         if self.finding is not None:
             return self.finding
-        expected_id = self._tree.size + 1
-        if entry.log_id != expected_id:
-            return self._found(min(entry.log_id, expected_id), "gap", f"expected log_id {expected_id}")
-        if entry.prev_hash != self._prev_hash:
-            return self._found(entry.log_id, "broken_link", "prev_hash is not the previous row's row_hash")
-        if entry.computed_hash() != entry.row_hash:
-            return self._found(entry.log_id, "hash_mismatch", "row_hash does not match the row's contents")
-        first = self._event_ids.setdefault(entry.event_id, entry.log_id)
-        if first != entry.log_id:
-            return self._found(entry.log_id, "duplicate_event", f"event {entry.event_id} already at log_id {first}")
-        self._prev_hash = entry.row_hash
-        self._tree.append(leaf_hash(entry.row_hash))
-        while self._pending and self._pending[0].tree_size <= self._tree.size:
-            finding = self._check_checkpoint(self._pending.pop(0))
-            if finding is not None:
-                return finding
+        sha256, preimage, event_ids = hashlib.sha256, row_preimage, self._event_ids
+        size, prev_hash, prev_hex = self._tree.size, self._prev_hash, self._prev_hash.hex()
+        pending_size = self._next_pending_size()
+        new_rows: list[bytes] = []
+        for index, row in enumerate(rows):
+            try:
+                *fields, claimed_prev, claimed_hash = row
+                digest = sha256(prev_hash + preimage(*fields)).digest()  # TypeError unless 11 fields
+                log_id, event_id, warehouse_id = fields[0], fields[1], fields[6]
+                if type(log_id) is not int or not (warehouse_id is None or type(warehouse_id) is int):
+                    raise TypeError("log_id and warehouse_id must be integers")
+            except (TypeError, ValueError) as error:
+                self._grow(new_rows, prev_hash)
+                raise MalformedRow(index, f"not an exported row: {error}") from None
+            expected_id = size + 1
+            problem = None
+            if log_id != expected_id:
+                position, problem, message = min(log_id, expected_id), "gap", f"expected log_id {expected_id}"
+            elif claimed_prev != prev_hex:
+                position, problem, message = log_id, "broken_link", "prev_hash is not the previous row's row_hash"
+            elif digest.hex() != claimed_hash:
+                position, problem, message = log_id, "hash_mismatch", "row_hash does not match the row's contents"
+            elif (first := event_ids.setdefault(event_id, log_id)) != log_id:
+                position, problem, message = log_id, "duplicate_event", f"event {event_id} already at log_id {first}"
+            if problem is not None:
+                self._grow(new_rows, prev_hash)
+                return self._found(position, problem, message)
+            new_rows.append(digest)
+            size += 1
+            prev_hash, prev_hex = digest, claimed_hash
+            if size >= pending_size:
+                self._grow(new_rows, prev_hash)
+                new_rows = []
+                if (finding := self._check_pending()) is not None:
+                    return finding
+                pending_size = self._next_pending_size()
+        self._grow(new_rows, prev_hash)
         return None
 
     def add_checkpoint(self, checkpoint: SignedCheckpoint) -> Finding | None:
@@ -98,6 +137,21 @@ class LogVerifier:
 
     def report(self) -> Report:
         return Report(self._tree.size, self._verified, self._anchored, self.finding)
+
+    def _next_pending_size(self) -> int:
+        return self._pending[0].tree_size if self._pending else sys.maxsize
+
+    def _grow(self, row_hashes: list[bytes], last_hash: bytes) -> None:
+        self._tree.extend_with_rows(row_hashes)
+        self._prev_hash = last_hash
+
+    def _check_pending(self) -> Finding | None:
+        """Check every checkpoint the rows read so far reach (signature, root, head hash)."""
+        while self._pending and self._pending[0].tree_size <= self._tree.size:
+            finding = self._check_checkpoint(self._pending.pop(0))
+            if finding is not None:
+                return finding
+        return None
 
     def _check_checkpoint(self, checkpoint: SignedCheckpoint) -> Finding | None:
         size = checkpoint.tree_size

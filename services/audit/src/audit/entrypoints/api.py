@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from audit.adapters import checkpoint_store, queries
 from audit.adapters.chain_store import first_broken_checkpoint, first_broken_entry
+from audit.domain import export
 from audit.domain.checkpoint import b64url, key_id, public_key_bytes
 from audit.domain.query import AuditQuery, SortKey, parse_moment, range_end_exclusive, range_start
 from audit.service_layer import proofs
@@ -111,7 +112,7 @@ def audit_router(public_key: Ed25519PublicKey) -> APIRouter:
 
     @router.get("/export")
     async def export_for_verifier(request: Request, _: AdminIdentity) -> StreamingResponse:
-        """JSON lines for `python -m audit.verify`: every row as stored, each checkpoint after its last row."""
+        """JSON lines for `python -m audit.verify` (domain/export.py): every row, each checkpoint after its last row."""
         async with _pool(request).acquire() as connection:
             size = await checkpoint_store.committed_log_size(connection)
             checkpoints = await checkpoint_store.checkpoints_up_to(connection, size)
@@ -119,13 +120,13 @@ def audit_router(public_key: Ed25519PublicKey) -> APIRouter:
         async def lines() -> AsyncIterator[str]:
             pending = list(checkpoints)
             async for entry in queries.stored_entries(_pool(request), size):
-                yield json.dumps({"entry": entry.to_json()}) + "\n"
+                yield export.entry_line(entry)
                 while pending and pending[0].tree_size <= entry.log_id:
-                    yield json.dumps({"checkpoint": pending.pop(0).to_json()}) + "\n"
+                    yield export.checkpoint_line(pending.pop(0))
             # Checkpoints past the last row still present (rows deleted at the end) are exported
             # too: the verifier then sees the log is shorter than what was signed.
             for checkpoint in pending:
-                yield json.dumps({"checkpoint": checkpoint.to_json()}) + "\n"
+                yield export.checkpoint_line(checkpoint)
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 

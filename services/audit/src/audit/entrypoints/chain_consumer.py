@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from audit.adapters.chain_store import append_to_chain, remember_names
-from audit.domain.actions import ObservedEvent, audit_entry_for, entity_name_in, warehouse_code_in
+from audit.domain.actions import ObservedEvent, audit_entry_for, rule_action
+from audit.domain.names import entity_name_in, warehouse_code_in
 from audit.service_layer.checkpoints import AUDIT_CONTEXT
 from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
@@ -14,6 +16,8 @@ from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
 from canonical.web.runtime import ServiceRuntime
 
 CONSUMER_NAME = "audit-chain"
+log = logging.getLogger(__name__)
+_checked_types: set[str] = set()  # whether a type has a naming rule is looked up once per process
 
 
 def observed(event: CloudEvent) -> ObservedEvent:
@@ -35,6 +39,14 @@ async def record_events(connection: Connection, events: Sequence[CloudEvent]) ->
     entries, names, warehouses = [], [], []
     for event in events:
         entry = audit_entry_for(observed(event))
+        if event.type not in _checked_types and rule_action(event.type, event.data) is None:
+            log.warning(
+                "no audit naming rule for event type %s: recorded as %s/%s (add one in audit/domain/actions.py)",
+                event.type,
+                entry.action_type,
+                entry.entity_type,
+            )
+        _checked_types.add(event.type)
         entries.append(entry)
         if (name := entity_name_in(entry, event.data)) is not None:
             names.append(name)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.adapters import checkpoint_store
 from audit.domain.checkpoint import SignedCheckpoint, TreeHead, b64url, public_key_bytes, sign_tree_head
-from audit.domain.merkle import CompactRange, leaf_hash
+from audit.domain.merkle import CompactRange
 from canonical.events.factory import CommandContext, new_event
 from canonical.events.registry import EventRegistry
 from canonical.eventstore.store import EventWriter, stream_version
@@ -45,7 +45,7 @@ async def sign_checkpoint(
         if len(new_rows) != size - tree.size:
             # Never sign a log with holes: someone removed rows behind the service's back.
             raise LogDamaged(f"audit_log lacks rows between {tree.size} and {size}; run verify_audit_log_chain()")
-        tree.extend(leaf_hash(h) for h in new_rows)
+        tree.extend_with_rows(new_rows)
         checkpoint = sign_tree_head(TreeHead(size, tree.root(), new_rows[-1], datetime.now(UTC)), key)
         await checkpoint_store.save_checkpoint(connection, checkpoint, tree)
         event_type = registry.latest(CHECKPOINT_EVENT)

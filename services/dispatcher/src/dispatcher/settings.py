@@ -42,6 +42,10 @@ class Settings(InternalServiceSettings):
     dispatcher_breaker_cooldown_s: int = Field(default=30, ge=1, le=3600)
     dispatcher_auto_disable_days: float = Field(default=5, gt=0, le=90)
     dispatcher_max_dlq_hard_cap: int = Field(default=5_000, ge=100, le=1_000_000)
+    # Above this no subscription's pending_ceiling may be set (the schema's own bound is 100000).
+    dispatcher_max_pending_hard_cap: int = Field(default=100_000, ge=100, le=100_000)
+    # Finished attempts older than this are deleted (in chunks, every 6 h); pending ones never are.
+    dispatcher_delivery_retention_days: int = Field(default=90, ge=1, le=3650)
     dispatcher_replay_batch_hard_cap: int = Field(default=10_000, ge=1, le=1_000_000)
     dispatcher_http_timeout_ms: int = Field(default=10_000, ge=1000, le=60_000)
     dispatcher_http_connect_timeout_ms: int = Field(default=5_000, ge=100, le=60_000)

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import time
 import uuid
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 from cryptography.fernet import Fernet
 from fastapi import FastAPI, Request, Response
@@ -191,3 +193,14 @@ def signature_is_valid(secret: str, delivery: ReceivedDelivery, *, tolerance_s: 
         if version == "v1" and hmac.compare_digest(base64.b64decode(signature), expected):
             return True
     return False
+
+
+@asynccontextmanager
+async def database_connection(dispatcher: Dispatcher) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the dispatcher's own database, jsonb decoded, for what the API does not show."""
+    connection = await asyncpg.connect(dispatcher.settings.database_url.get_secret_value())
+    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    try:
+        yield connection
+    finally:
+        await connection.close()

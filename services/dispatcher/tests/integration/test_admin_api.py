@@ -60,6 +60,7 @@ async def test_creation_shows_the_secret_once_and_reads_never_do(dispatcher: Dis
         "rate_limit_per_second",
         "max_concurrency",
         "dlq_ceiling",
+        "pending_ceiling",
         "consecutive_failures",
         "breaker_open_until",
         "secret",
@@ -78,7 +79,16 @@ async def test_creation_shows_the_secret_once_and_reads_never_do(dispatcher: Dis
     assert detail.status_code == listing.status_code == 200
     expected = {k: v for k, v in created.items() if k not in {"secret", "secret_generation"}}
     assert detail.json() == expected
-    assert expected in listing.json()["webhooks"]
+    (listed,) = [w for w in listing.json()["webhooks"] if w["subscription_id"] == created["subscription_id"]]
+    assert listed == {
+        **expected,  # with its last 24 h at a glance
+        "attempts_24h": 0,
+        "succeeded_24h": 0,
+        "failed_24h": 0,
+        "dlq_24h": 0,
+        "success_rate_24h": None,
+        "pending_count": 0,
+    }
     secret_text = created["secret"].removeprefix("whsec_")
     assert secret_text not in detail.text
     assert secret_text not in listing.text

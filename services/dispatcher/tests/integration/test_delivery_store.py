@@ -13,11 +13,12 @@ import pytest
 from canonical import testing
 from dispatcher.adapters.delivery_store import (
     NOTIFY_CHANNEL,
+    Closing,
     NewDelivery,
     claim_due,
     insert_first_attempts,
     reclaim_stale,
-    record_settlement,
+    record_settlements,
 )
 from dispatcher.domain.attempts import (
     DEFAULT_RETRY_SCHEDULE,
@@ -43,7 +44,7 @@ async def settle_in_transaction(
     pool: asyncpg.Pool, delivery_id: int, outcome: AttemptOutcome, settlement: Settlement
 ) -> bool:
     async with pool.acquire() as connection, connection.transaction():
-        return await record_settlement(connection, delivery_id, outcome, settlement) is not None
+        return delivery_id in await record_settlements(connection, [Closing(delivery_id, outcome, settlement)])
 
 
 async def subscription(pool: asyncpg.Pool, status: str = "active") -> uuid.UUID:

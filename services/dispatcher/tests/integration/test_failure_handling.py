@@ -7,10 +7,8 @@ import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 import pytest
 
 from canonical import testing
@@ -21,6 +19,7 @@ from .support import (
     ReceivedDelivery,
     Receiver,
     attempts_settled_as,
+    database_connection,
     running_dispatcher,
     signature_is_valid,
     warehouse_created,
@@ -216,13 +215,3 @@ async def test_an_endpoint_failing_for_days_is_disabled_with_an_event(
         )
     assert data["subscription_id"] == str(subscription_id)
     assert data["reason"] == "auto_disabled"
-
-
-@asynccontextmanager
-async def database_connection(dispatcher: Dispatcher) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(dispatcher.settings.database_url.get_secret_value())
-    await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    try:
-        yield connection
-    finally:
-        await connection.close()

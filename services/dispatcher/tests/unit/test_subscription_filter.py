@@ -15,9 +15,17 @@ from dispatcher.domain.subscriptions import (
 )
 
 
-def test_an_empty_filter_matches_every_event() -> None:
+def test_an_empty_filter_matches_every_domain_event() -> None:
     assert SubscriptionFilter().matches("warehouse.created")
     assert SubscriptionFilter().matches("ship.confirmed")
+
+
+def test_the_dispatchers_own_events_are_delivered_only_when_named() -> None:
+    assert not SubscriptionFilter().matches("webhook.subscription_created")
+    assert not SubscriptionFilter(warehouse_ids=frozenset({1})).matches("webhook.subscription_paused", 1)
+    operations = SubscriptionFilter(frozenset({"webhook.subscription_disabled"}))
+    assert operations.matches("webhook.subscription_disabled")
+    assert not operations.matches("webhook.subscription_created")
 
 
 def test_a_filter_with_event_types_matches_only_those() -> None:

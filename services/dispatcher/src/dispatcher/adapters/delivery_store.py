@@ -24,9 +24,13 @@ from datetime import timedelta
 import asyncpg
 
 from canonical.db import Connection
-from dispatcher.domain.attempts import AttemptOutcome, DeliveryStatus, Settlement
+from dispatcher.adapters.subscription_store import SendMaterial
+from dispatcher.domain.attempts import AttemptOutcome, Settlement
 
 NOTIFY_CHANNEL = "webhook_deliveries"
+# Names this process in the notifications its fan-out sends: its own delivery worker was already woken
+# directly and ignores them; other processes' workers do not.
+PROCESS_TOKEN = uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
@@ -48,23 +52,29 @@ class ClaimedAttempt:
     event_seq: int | None
     attempt_number: int
     payload: bytes
+    # The subscription as the claim read it (URL, profile, live secrets): a send needs no other read,
+    # and a rotation or URL change committed before the claim applies to it. None: read it at send time.
+    material: SendMaterial | None = None
 
 
 @dataclass(frozen=True)
-class ClosedAttempt:
-    subscription_id: uuid.UUID
-    status: DeliveryStatus
+class Closing:
+    """An attempt's outcome, to be recorded: how it ended and, after a failure that is not final, what follows."""
+
+    delivery_id: int
+    outcome: AttemptOutcome
+    settlement: Settlement
 
 
 async def insert_first_attempts(connection: Connection, deliveries: Sequence[NewDelivery]) -> None:
-    """Queue attempt 1 of each delivery and wake the delivery workers when the caller commits."""
+    """Queue attempt 1 of each delivery and wake the other processes' delivery workers when the caller commits."""
     await connection.executemany(
         "INSERT INTO webhook_deliveries"
         " (subscription_id, event_id, event_type, attempt_number, event_seq, ordering_key, payload)"
         " VALUES ($1, $2::uuid, $3, 1, $4, $5, $6) ON CONFLICT DO NOTHING",
         [(d.subscription_id, d.event_id, d.event_type, d.event_seq, d.ordering_key, d.payload) for d in deliveries],
     )
-    await connection.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    await connection.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, PROCESS_TOKEN)
 
 
 # Per sendable subscription (active, breaker not open), up to its free room of its oldest due rows
@@ -95,11 +105,19 @@ sendable AS (
         LIMIT r.free
     ) d
     WHERE r.free > 0
+),
+claimed AS (
+    UPDATE webhook_deliveries SET status = 'in_flight', attempted_at = now()
+    WHERE delivery_id IN (SELECT delivery_id FROM sendable ORDER BY delivery_id LIMIT $1)
+      AND status = 'pending'
+    RETURNING delivery_id, subscription_id, event_id, event_type, event_seq, attempt_number, payload
 )
-UPDATE webhook_deliveries SET status = 'in_flight', attempted_at = now()
-WHERE delivery_id IN (SELECT delivery_id FROM sendable ORDER BY delivery_id LIMIT $1)
-  AND status = 'pending'
-RETURNING delivery_id, subscription_id, event_id, event_type, event_seq, attempt_number, payload
+SELECT c.delivery_id, c.subscription_id, c.event_id, c.event_type, c.event_seq, c.attempt_number, c.payload,
+       s.delivery_url, s.signature_profile, s.rate_limit_per_second,
+       ARRAY(SELECT k.secret_ciphertext FROM webhook_secrets k
+             WHERE k.subscription_id = c.subscription_id AND (k.expires_at IS NULL OR k.expires_at > now())
+             ORDER BY k.generation) AS secret_ciphertexts
+FROM claimed c JOIN webhook_subscriptions s USING (subscription_id)
 """
 
 
@@ -115,6 +133,12 @@ async def claim_due(pool: asyncpg.Pool, limit: int, *, half_open_after: int) -> 
             r["event_seq"],
             r["attempt_number"],
             r["payload"],
+            SendMaterial(
+                r["delivery_url"],
+                r["signature_profile"],
+                r["rate_limit_per_second"],
+                [bytes(c) for c in r["secret_ciphertexts"]],
+            ),
         )
         for r in sorted(rows, key=lambda row: row["delivery_id"])  # RETURNING order is unspecified
     ]
@@ -130,38 +154,54 @@ async def reclaim_stale(pool: asyncpg.Pool, older_than: timedelta) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def record_settlement(
-    connection: Connection, delivery_id: int, outcome: AttemptOutcome, settlement: Settlement
-) -> ClosedAttempt | None:
-    """Close the attempt and, after a failure that is not final, queue the next one (caller's transaction).
+_CLOSE = """
+UPDATE webhook_deliveries d
+SET status = u.status, completed_at = now(), http_status = u.http_status, response_time_ms = u.response_time_ms,
+    error_kind = u.error_kind
+FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::text[])
+     AS u(delivery_id, status, http_status, response_time_ms, error_kind)
+WHERE d.delivery_id = u.delivery_id AND d.status = 'in_flight'
+RETURNING d.delivery_id
+"""
+_QUEUE_NEXT = """
+INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, attempt_number, status, scheduled_at, payload,
+                                run, event_seq, ordering_key)
+SELECT d.subscription_id, d.event_id, d.event_type, n.attempt_number, 'pending', now() + n.delay, d.payload, d.run,
+       d.event_seq, d.ordering_key
+FROM unnest($1::bigint[], $2::smallint[], $3::interval[]) AS n(delivery_id, attempt_number, delay)
+JOIN webhook_deliveries d USING (delivery_id)
+ON CONFLICT DO NOTHING
+"""
 
-    None when the attempt was no longer this worker's to close (reclaimed after its lease ran out).
+
+async def record_settlements(connection: Connection, closings: Sequence[Closing]) -> set[int]:
+    """Close the attempts and queue the attempt after each failure that is not final (caller's transaction).
+
+    Two statements however many attempts. Returns the ids closed: an attempt no
+    longer in flight (reclaimed after its lease ran out) is left as it is.
     """
-    closed = await connection.fetchrow(
-        "UPDATE webhook_deliveries"
-        " SET status = $2, completed_at = now(), http_status = $3, response_time_ms = $4, error_kind = $5"
-        " WHERE delivery_id = $1 AND status = 'in_flight' RETURNING subscription_id",
-        delivery_id,
-        settlement.status.value,
-        outcome.http_status,
-        outcome.response_time_ms,
-        None if outcome.error_kind is None else outcome.error_kind.value,
+    rows = await connection.fetch(
+        _CLOSE,
+        [c.delivery_id for c in closings],
+        [c.settlement.status.value for c in closings],
+        [c.outcome.http_status for c in closings],
+        [c.outcome.response_time_ms for c in closings],
+        [None if c.outcome.error_kind is None else c.outcome.error_kind.value for c in closings],
     )
-    if closed is None:
-        return None
-    if settlement.next_attempt is not None:
+    closed = {int(r["delivery_id"]) for r in rows}
+    follow_ups = [
+        (c.delivery_id, c.settlement.next_attempt)
+        for c in closings
+        if c.delivery_id in closed and c.settlement.next_attempt is not None
+    ]
+    if follow_ups:
         await connection.execute(
-            "INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, attempt_number, status,"
-            " scheduled_at, payload, run, event_seq, ordering_key)"
-            " SELECT subscription_id, event_id, event_type, $2, $3, now() + $4::interval, payload, run, event_seq,"
-            " ordering_key FROM webhook_deliveries WHERE delivery_id = $1"
-            " ON CONFLICT DO NOTHING",
-            delivery_id,
-            settlement.next_attempt.attempt_number,
-            DeliveryStatus.PENDING.value,
-            settlement.next_attempt.delay,
+            _QUEUE_NEXT,
+            [delivery_id for delivery_id, _ in follow_ups],
+            [attempt.attempt_number for _, attempt in follow_ups],
+            [attempt.delay for _, attempt in follow_ups],
         )
-    return ClosedAttempt(closed["subscription_id"], settlement.status)
+    return closed
 
 
 async def count_dlq(connection: Connection, subscription_id: uuid.UUID) -> int:

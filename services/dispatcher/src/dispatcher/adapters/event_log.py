@@ -33,16 +33,46 @@ class LoggedEvent:
     data: dict[str, Any]
 
 
+# One statement for the whole batch. Rows are inserted in input order (ORDER BY the ordinality), so the
+# ids follow the order the events were consumed in: one aggregate's events keep their order.
+_APPEND = """
+INSERT INTO integration_events (cloudevent_id, event_type, event_version, event_timestamp, aggregate_type,
+                                aggregate_id, warehouse_id, source_txn_id, data)
+SELECT cloudevent_id, event_type, event_version, event_timestamp, aggregate_type, aggregate_id, warehouse_id,
+       source_txn_id, data
+FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[],
+            $9::jsonb[]) WITH ORDINALITY
+     AS e(cloudevent_id, event_type, event_version, event_timestamp, aggregate_type, aggregate_id, warehouse_id,
+          source_txn_id, data, position)
+ORDER BY position
+RETURNING event_id, cloudevent_id
+"""
+
+
 async def append_events(connection: Connection, events: Sequence[LoggedEvent]) -> list[WireEnvelope]:
     """Number the events in commit order (the caller's transaction) and return their wire envelopes."""
+    if not events:
+        return []
     await connection.execute("SELECT pg_advisory_xact_lock($1)", _WRITER_LOCK)
-    envelopes = []
-    for event in events:
-        event_id = await connection.fetchval(
-            "INSERT INTO integration_events (cloudevent_id, event_type, event_version, event_timestamp,"
-            " aggregate_type, aggregate_id, warehouse_id, source_txn_id, data)"
-            " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING event_id",
-            event.cloudevent_id,
+    rows = await connection.fetch(
+        _APPEND,
+        [e.cloudevent_id for e in events],
+        [e.event_type for e in events],
+        [e.event_version for e in events],
+        [e.event_timestamp for e in events],
+        [e.aggregate_type for e in events],
+        [e.aggregate_id for e in events],
+        [e.warehouse_id for e in events],
+        [e.source_txn_id for e in events],
+        [e.data for e in events],
+    )
+    ids = {str(r["cloudevent_id"]): int(r["event_id"]) for r in rows}
+    numbered = [ids[str(e.cloudevent_id)] for e in events]
+    if numbered != sorted(numbered):  # never expected: it would break per-aggregate order, so refuse the batch
+        raise RuntimeError("integration_events numbered a batch out of its order")
+    return [
+        WireEnvelope(
+            event_id,
             event.event_type,
             event.event_version,
             event.event_timestamp,
@@ -52,20 +82,8 @@ async def append_events(connection: Connection, events: Sequence[LoggedEvent]) -
             event.source_txn_id,
             event.data,
         )
-        envelopes.append(
-            WireEnvelope(
-                int(event_id),
-                event.event_type,
-                event.event_version,
-                event.event_timestamp,
-                event.aggregate_type,
-                event.aggregate_id,
-                event.warehouse_id,
-                event.source_txn_id,
-                event.data,
-            )
-        )
-    return envelopes
+        for event_id, event in zip(numbered, events, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

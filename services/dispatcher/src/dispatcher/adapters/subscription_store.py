@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from dispatcher.domain.endpoint_health import EndpointHealth
 
 _SUBSCRIPTION_COLUMNS = (
     "subscription_id, display_name, delivery_url, subscription_filter, status, pause_reason, signature_profile,"
-    " rate_limit_per_second, max_concurrency, dlq_ceiling, consecutive_failures, breaker_open_until,"
+    " rate_limit_per_second, max_concurrency, dlq_ceiling, pending_ceiling, consecutive_failures, breaker_open_until,"
     " created_at, updated_at"
 )
 _ATTEMPT_COLUMNS = (
@@ -30,12 +31,13 @@ EDITABLE_COLUMNS = frozenset(
         "rate_limit_per_second",
         "max_concurrency",
         "dlq_ceiling",
+        "pending_ceiling",
     }
 )
 ROTATION_OVERLAP = timedelta(hours=24)
 
 
-def _json_ready(row: asyncpg.Record) -> dict[str, Any]:
+def json_ready(row: asyncpg.Record) -> dict[str, Any]:
     """Row as the API shows it: UUIDs as text, timestamps in ISO 8601."""
     view: dict[str, Any] = {}
     for key, value in row.items():
@@ -63,7 +65,7 @@ async def insert_subscription(
         row["subscription_id"],
         secret_ciphertext,
     )
-    return _json_ready(row)
+    return json_ready(row)
 
 
 async def lock_subscription(connection: Connection, subscription_id: uuid.UUID) -> dict[str, Any] | None:
@@ -90,7 +92,7 @@ async def update_subscription(
         *(changes[n] for n in names),
     )
     assert row is not None  # the caller holds the row lock
-    return _json_ready(row)
+    return json_ready(row)
 
 
 async def purge_subscription(
@@ -129,14 +131,17 @@ async def acknowledge_tombstones(connection: Connection, canonical: str, by: str
     )
 
 
-async def rotate_secret(connection: Connection, subscription_id: uuid.UUID, new_ciphertext: bytes) -> None:
-    """Drop the old previous secret, demote the current one for the overlap, store the new current one."""
+async def rotate_secret(connection: Connection, subscription_id: uuid.UUID, new_ciphertext: bytes) -> datetime:
+    """Drop the old previous secret, demote the current one for the overlap, store the new current one.
+
+    Returns when the demoted secret stops signing.
+    """
     await connection.execute(
         "DELETE FROM webhook_secrets WHERE subscription_id = $1 AND generation = 2", subscription_id
     )
-    await connection.execute(
+    expires_at: datetime = await connection.fetchval(
         "UPDATE webhook_secrets SET generation = 2, expires_at = now() + $2::interval"
-        " WHERE subscription_id = $1 AND generation = 1",
+        " WHERE subscription_id = $1 AND generation = 1 RETURNING expires_at",
         subscription_id,
         ROTATION_OVERLAP,
     )
@@ -145,16 +150,30 @@ async def rotate_secret(connection: Connection, subscription_id: uuid.UUID, new_
         subscription_id,
         new_ciphertext,
     )
+    return expires_at
 
 
-async def lock_health(connection: Connection, subscription_id: uuid.UUID) -> tuple[str, EndpointHealth]:
-    row = await connection.fetchrow(
-        "SELECT status, consecutive_failures, failing_since, breaker_open_until FROM webhook_subscriptions"
-        " WHERE subscription_id = $1 FOR UPDATE",
-        subscription_id,
+async def lock_health(
+    connection: Connection, subscription_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, EndpointHealth]]:
+    """Status and health of the subscriptions, their rows locked for this transaction.
+
+    In id order, so two settlements never wait on each other in a cycle. FOR NO
+    KEY UPDATE: the fan-out's inserts (a foreign-key share lock) go on meanwhile.
+    """
+    rows = await connection.fetch(
+        "SELECT subscription_id, status, consecutive_failures, failing_since, breaker_open_until"
+        " FROM webhook_subscriptions WHERE subscription_id = ANY($1::uuid[])"
+        " ORDER BY subscription_id FOR NO KEY UPDATE",
+        sorted(set(subscription_ids)),
     )
-    assert row is not None  # deliveries reference their subscription
-    return row["status"], EndpointHealth(row["consecutive_failures"], row["failing_since"], row["breaker_open_until"])
+    return {
+        r["subscription_id"]: (
+            r["status"],
+            EndpointHealth(r["consecutive_failures"], r["failing_since"], r["breaker_open_until"]),
+        )
+        for r in rows
+    }
 
 
 async def store_health(connection: Connection, subscription_id: uuid.UUID, health: EndpointHealth) -> None:
@@ -179,19 +198,51 @@ async def pause(connection: Connection, subscription_id: uuid.UUID, reason: str)
     return status.endswith(" 1")
 
 
+# Collecting subscriptions (as in fanout_targets) whose unfinished deliveries reached their ceiling; the
+# count stops at the ceiling, so a large backlog costs no more to check than one at the limit.
+_AT_PENDING_CEILING = """
+SELECT s.subscription_id, s.pending_ceiling, u.unfinished
+FROM webhook_subscriptions s
+CROSS JOIN LATERAL (
+    SELECT count(*) AS unfinished FROM (
+        SELECT 1 FROM webhook_deliveries d
+        WHERE d.subscription_id = s.subscription_id AND d.status IN ('pending', 'in_flight')
+        LIMIT s.pending_ceiling) AS capped
+) u
+WHERE (s.status = 'active' OR (s.status = 'paused' AND s.pause_reason = 'manual')) AND u.unfinished >= s.pending_ceiling
+"""
+
+
+async def at_pending_ceiling(pool: asyncpg.Pool) -> list[tuple[uuid.UUID, int, int]]:
+    """(subscription, unfinished deliveries, ceiling) for each collecting subscription at its pending ceiling."""
+    rows = await pool.fetch(_AT_PENDING_CEILING)
+    return [(r["subscription_id"], int(r["unfinished"]), int(r["pending_ceiling"])) for r in rows]
+
+
+async def pause_at_ceiling(connection: Connection, subscription_id: uuid.UUID, reason: str) -> bool:
+    """Like `pause`, but also over a manual pause (which keeps collecting): the ceiling stops collection."""
+    status = await connection.execute(
+        "UPDATE webhook_subscriptions SET status = 'paused', pause_reason = $2, updated_at = now()"
+        " WHERE subscription_id = $1 AND (status = 'active' OR (status = 'paused' AND pause_reason = 'manual'))",
+        subscription_id,
+        reason,
+    )
+    return status.endswith(" 1")
+
+
 async def get_subscription(pool: asyncpg.Pool, subscription_id: uuid.UUID) -> dict[str, Any] | None:
     row = await pool.fetchrow(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions WHERE subscription_id = $1",  # noqa: S608
         subscription_id,
     )
-    return None if row is None else _json_ready(row)
+    return None if row is None else json_ready(row)
 
 
 async def list_subscriptions(pool: asyncpg.Pool) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions ORDER BY created_at, subscription_id"  # noqa: S608
     )
-    return [_json_ready(r) for r in rows]
+    return [json_ready(r) for r in rows]
 
 
 async def list_attempts(
@@ -216,7 +267,7 @@ async def list_attempts(
             limit,
             offset,
         )
-    return [_json_ready(r) for r in rows], total
+    return [json_ready(r) for r in rows], total
 
 
 async def fanout_targets(connection: Connection) -> list[tuple[uuid.UUID, dict[str, Any], str]]:
@@ -248,7 +299,7 @@ async def load_send_material(connection: Connection | asyncpg.Pool, subscription
         first["signature_profile"],
         first["rate_limit_per_second"],
         [bytes(r["secret_ciphertext"]) for r in rows],
-    )
+    ).checked(subscription_id)
 
 
 class SendMaterial:
@@ -263,3 +314,9 @@ class SendMaterial:
         self.signature_profile = signature_profile
         self.rate_limit_per_second = rate_limit_per_second
         self.secret_ciphertexts = secret_ciphertexts  # generation 1 first, then an unexpired generation 2
+
+    def checked(self, subscription_id: uuid.UUID) -> SendMaterial:
+        """Itself, if it can sign: a subscription without a live secret must not send unsigned."""
+        if not self.secret_ciphertexts:
+            raise LookupError(f"subscription {subscription_id} has no live signing secret")
+        return self

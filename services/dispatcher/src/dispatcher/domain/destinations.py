@@ -11,6 +11,7 @@ changes between the check and the connect cannot slip through.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -161,6 +162,19 @@ def canonical_url(url: str) -> str:
     return f"{scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
+def url_fingerprint(url: str) -> dict[str, str]:
+    """How events name a delivery URL: its origin and a hash of its canonical form, never the URL itself.
+
+    Receivers put credentials in paths (`/hooks/<token>`), queries and userinfo;
+    an event is copied into the audit log and to every subscriber, so it carries
+    only what tells two URLs apart.
+    """
+    canonical = canonical_url(url)
+    scheme, _, rest = canonical.partition("://")
+    origin = f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0]}"
+    return {"origin": origin, "sha256": hashlib.sha256(canonical.encode()).hexdigest()}
+
+
 @dataclass(frozen=True)
 class PinnedDestination:
     """A delivery URL bound to the one address it was vetted for.
@@ -183,3 +197,14 @@ class PinnedDestination:
         if self.url.scheme != "https" or self.url.literal_address is not None:
             return None  # an IP literal is matched against the certificate's IP entries instead
         return self.url.host
+
+    @property
+    def connection_key(self) -> tuple[str, str, int, str, str | None]:
+        """Which kept-alive connections this destination may reuse: only ones opened for exactly this key.
+
+        The address is the vetted one (a new DNS answer is a new key, so a connection
+        never outlives the check that allowed it) and the host and TLS server name are
+        part of it (a connection certificate-checked for one name on a shared address is
+        never used for another name).
+        """
+        return (self.url.scheme, self.url.host, self.url.port, str(self.address), self.tls_server_name)

@@ -12,6 +12,9 @@ from canonical.errors import DomainError, NotFound
 
 MAX_DISPLAY_NAME_LENGTH = 128
 MAX_DELIVERY_URL_LENGTH = 2048
+# The dispatcher's own events (subscriptions created, paused, disabled ...) reach a subscription only
+# when its filter names them: "every event" means every domain event, not other subscriptions' admin.
+OPERATIONAL_PREFIX = "webhook."
 
 
 class SubscriptionStatus(StrEnum):
@@ -23,6 +26,7 @@ class SubscriptionStatus(StrEnum):
 class PauseReason(StrEnum):
     MANUAL = "manual"
     DLQ_CEILING = "dlq_ceiling"  # too many deliveries ended in the DLQ: a human should look first
+    PENDING_CEILING = "pending_ceiling"  # the backlog reached its ceiling: the endpoint is not keeping up
     AUTO_DISABLED = "auto_disabled"  # no success for days (see endpoint_health)
 
 
@@ -79,7 +83,8 @@ def parse_subscription_id(text: str) -> uuid.UUID:
 
 @dataclass(frozen=True)
 class SubscriptionFilter:
-    """Which events a subscription receives: both conditions hold. Nothing named means no restriction.
+    """Which events a subscription receives: both conditions hold. Nothing named means every domain event
+    (the dispatcher's own `webhook.*` events only when named).
 
     An event that names no warehouse never matches a filter on warehouses: a
     filter that narrows must not let unattributed events through.
@@ -89,6 +94,8 @@ class SubscriptionFilter:
     warehouse_ids: frozenset[int] = frozenset()
 
     def matches(self, event_type: str, warehouse_id: int | None = None) -> bool:
+        if not self.event_types and event_type.startswith(OPERATIONAL_PREFIX):
+            return False
         if self.event_types and event_type not in self.event_types:
             return False
         return not self.warehouse_ids or warehouse_id in self.warehouse_ids

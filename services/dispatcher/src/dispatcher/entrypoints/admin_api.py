@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from canonical.identity import Identity
+from canonical.events.factory import CommandContext
 from canonical.web.identity import AdminIdentity
 from canonical.web.runtime import ServiceRuntime
+from dispatcher.adapters.delivery_stats import stats_24h_by_subscription
 from dispatcher.adapters.subscription_store import get_subscription, list_attempts, list_subscriptions
 from dispatcher.domain.subscriptions import (
     MAX_DELIVERY_URL_LENGTH,
@@ -24,8 +26,10 @@ from dispatcher.domain.subscriptions import (
     parse_subscription_id,
 )
 from dispatcher.entrypoints.dependencies import DispatcherAdapters, adapters, pool, runtime
+from dispatcher.service_layer.journal import SubscriptionJournal
 from dispatcher.service_layer.replay import ReplayFilter, handle_replay_batch, handle_replay_one, handle_test_send
 from dispatcher.service_layer.subscriptions import (
+    Admin,
     SubscriptionFields,
     SubscriptionRules,
     handle_create_subscription,
@@ -61,6 +65,7 @@ class SubscriptionOptionsIn(BaseModel):
     rate_limit_per_second: Annotated[int, Field(ge=1, le=100)] | None = None
     max_concurrency: Annotated[int, Field(ge=1, le=16)] | None = None
     dlq_ceiling: Annotated[int, Field(ge=10, le=100_000)] | None = None
+    pending_ceiling: Annotated[int, Field(ge=100, le=100_000)] | None = None
     acknowledge_url_reuse: bool = False
 
 
@@ -78,6 +83,7 @@ class CreateSubscriptionIn(SubscriptionOptionsIn):
             rate_limit_per_second=self.rate_limit_per_second,
             max_concurrency=self.max_concurrency,
             dlq_ceiling=self.dlq_ceiling,
+            pending_ceiling=self.pending_ceiling,
             acknowledge_url_reuse=self.acknowledge_url_reuse,
         )
 
@@ -97,6 +103,7 @@ class UpdateSubscriptionIn(SubscriptionOptionsIn):
             rate_limit_per_second=self.rate_limit_per_second,
             max_concurrency=self.max_concurrency,
             dlq_ceiling=self.dlq_ceiling,
+            pending_ceiling=self.pending_ceiling,
             acknowledge_url_reuse=self.acknowledge_url_reuse,
             status=None if self.status is None else SubscriptionStatus(self.status),
         )
@@ -124,26 +131,40 @@ Runtime = Annotated[ServiceRuntime, Depends(runtime)]
 
 
 def _rules(built: DispatcherAdapters, service: ServiceRuntime) -> SubscriptionRules:
-    return SubscriptionRules(built.guard, frozenset(t.name for t in service.registry.all()))
+    return SubscriptionRules(
+        built.guard,
+        frozenset(t.name for t in service.registry.all()),
+        dlq_hard_cap=built.settings.dispatcher_max_dlq_hard_cap,
+        pending_hard_cap=built.settings.dispatcher_max_pending_hard_cap,
+    )
 
 
-def _actor(identity: Identity) -> str:
-    return identity.subject
+def _admin(request: Request, identity: AdminIdentity, service: Runtime) -> Admin:
+    return Admin(
+        service.pool,
+        SubscriptionJournal(service.writer, service.registry),
+        CommandContext(request_id=request.state.request_id, actor=identity.subject),
+    )
+
+
+AdminCommand = Annotated[Admin, Depends(_admin)]
 
 
 @router.post("/api/admin/webhooks", status_code=201)
 async def create_subscription(
-    body: CreateSubscriptionIn, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+    body: CreateSubscriptionIn, admin: AdminCommand, built: Built, service: Runtime
 ) -> JSONResponse:
     created = await handle_create_subscription(
-        body.to_fields(), pool=db, rules=_rules(built, service), secret_box=built.secret_box, actor=_actor(admin)
+        body.to_fields(), admin=admin, rules=_rules(built, service), secret_box=built.secret_box
     )
     return JSONResponse(created, status_code=201, headers=NO_STORE)
 
 
 @router.get("/api/admin/webhooks")
 async def get_subscriptions(_: AdminIdentity, db: Pool) -> dict[str, Any]:
-    return {"webhooks": await list_subscriptions(db)}
+    """Every subscription with its last 24 h at a glance (counts by outcome, success rate, backlog)."""
+    stats = await stats_24h_by_subscription(db)
+    return {"webhooks": [{**row, **stats[uuid.UUID(row["subscription_id"])]} for row in await list_subscriptions(db)]}
 
 
 async def _existing(db: asyncpg.Pool, subscription_id: str) -> dict[str, Any]:
@@ -161,55 +182,47 @@ async def get_subscription_detail(subscription_id: str, _: AdminIdentity, db: Po
 
 @router.patch("/api/admin/webhooks/{subscription_id}")
 async def update_subscription(
-    subscription_id: str, body: UpdateSubscriptionIn, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+    subscription_id: str, body: UpdateSubscriptionIn, admin: AdminCommand, built: Built, service: Runtime
 ) -> dict[str, Any]:
     return await handle_update_subscription(
-        parse_subscription_id(subscription_id),
-        body.to_fields(),
-        pool=db,
-        rules=_rules(built, service),
-        actor=_actor(admin),
-    )
-
-
-async def _set_status(
-    subscription_id: str, status: SubscriptionStatus, admin: Identity, db: asyncpg.Pool, rules: SubscriptionRules
-) -> dict[str, Any]:
-    return await handle_update_subscription(
-        parse_subscription_id(subscription_id),
-        SubscriptionFields(status=status),
-        pool=db,
-        rules=rules,
-        actor=_actor(admin),
+        parse_subscription_id(subscription_id), body.to_fields(), admin=admin, rules=_rules(built, service)
     )
 
 
 @router.post("/api/admin/webhooks/{subscription_id}/pause")
 async def pause_subscription(
-    subscription_id: str, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+    subscription_id: str, admin: AdminCommand, built: Built, service: Runtime
 ) -> dict[str, Any]:
-    return await _set_status(subscription_id, SubscriptionStatus.PAUSED, admin, db, _rules(built, service))
+    return await handle_update_subscription(
+        parse_subscription_id(subscription_id),
+        SubscriptionFields(status=SubscriptionStatus.PAUSED),
+        admin=admin,
+        rules=_rules(built, service),
+    )
 
 
 @router.post("/api/admin/webhooks/{subscription_id}/resume")
 async def resume_subscription(
-    subscription_id: str, admin: AdminIdentity, db: Pool, built: Built, service: Runtime
+    subscription_id: str, admin: AdminCommand, built: Built, service: Runtime
 ) -> dict[str, Any]:
-    return await _set_status(subscription_id, SubscriptionStatus.ACTIVE, admin, db, _rules(built, service))
-
-
-@router.delete("/api/admin/webhooks/{subscription_id}")
-async def delete_subscription(
-    subscription_id: str, admin: AdminIdentity, db: Pool, purge: bool = False
-) -> dict[str, Any]:
-    return await handle_delete_subscription(
-        parse_subscription_id(subscription_id), purge=purge, pool=db, actor=_actor(admin)
+    return await handle_update_subscription(
+        parse_subscription_id(subscription_id),
+        SubscriptionFields(status=SubscriptionStatus.ACTIVE),
+        admin=admin,
+        rules=_rules(built, service),
     )
 
 
+@router.delete("/api/admin/webhooks/{subscription_id}")
+async def delete_subscription(subscription_id: str, admin: AdminCommand, purge: bool = False) -> dict[str, Any]:
+    return await handle_delete_subscription(parse_subscription_id(subscription_id), purge=purge, admin=admin)
+
+
 @router.post("/api/admin/webhooks/{subscription_id}/rotate-secret")
-async def rotate_subscription_secret(subscription_id: str, _: AdminIdentity, db: Pool, built: Built) -> JSONResponse:
-    rotated = await handle_rotate_secret(parse_subscription_id(subscription_id), pool=db, secret_box=built.secret_box)
+async def rotate_subscription_secret(subscription_id: str, admin: AdminCommand, built: Built) -> JSONResponse:
+    rotated = await handle_rotate_secret(
+        parse_subscription_id(subscription_id), admin=admin, secret_box=built.secret_box
+    )
     return JSONResponse(rotated, headers=NO_STORE)
 
 
@@ -271,5 +284,5 @@ async def replay_batch(
         ReplayFilter(**body.filter.model_dump()),
         acknowledge_large=body.acknowledge_large_replay,
         hard_cap=built.settings.dispatcher_replay_batch_hard_cap,
-        actor=_actor(admin),
+        actor=admin.subject,
     )

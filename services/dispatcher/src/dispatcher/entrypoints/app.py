@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI
 
 from canonical.web.app import create_service_app
+from canonical.web.runtime import ServiceRuntime
+from canonical.workers import Worker
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.entrypoints.admin_api import router as admin_router
@@ -14,9 +16,20 @@ from dispatcher.entrypoints.delivery_worker import DeliveryWorker
 from dispatcher.entrypoints.dependencies import DispatcherAdapters
 from dispatcher.entrypoints.fanout_agent import FanoutAgent
 from dispatcher.entrypoints.polling_api import router as polling_router
+from dispatcher.entrypoints.retention_worker import DeliveryRetentionWorker
+from dispatcher.entrypoints.stats_api import router as stats_router
 from dispatcher.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _workers(runtime: ServiceRuntime, settings: Settings, built: DispatcherAdapters) -> list[Worker]:
+    delivery = DeliveryWorker(runtime, settings, built.guard, built.secret_box)
+    return [
+        FanoutAgent(runtime, on_queued=delivery.wake),
+        delivery,
+        DeliveryRetentionWorker(runtime.pool, settings.dispatcher_delivery_retention_days),
+    ]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -39,11 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app = create_service_app(
         settings,
-        routers=[admin_router, polling_router],
-        make_workers=lambda runtime: [
-            FanoutAgent(runtime),
-            DeliveryWorker(runtime, settings, built.guard, built.secret_box),
-        ],
+        routers=[admin_router, stats_router, polling_router],
+        make_workers=lambda runtime: _workers(runtime, settings, built),
         identity_verify_key=settings.identity_verify_key(),
     )
     app.state.dispatcher = built

@@ -1,7 +1,8 @@
 """Worker: sends due webhook deliveries, at most DISPATCHER_MAX_CONCURRENT_POSTS at a time.
 
-It wakes on the `webhook_deliveries` notification (sent when the fan-out
-commits new attempts), when a send finishes (a slot is free), and at least
+It wakes when the fan-out of this process has committed new attempts (a direct
+call, no database round trip), on the `webhook_deliveries` notification (the
+fan-out of another process, a replay), when a send finishes (a slot is free), and at least
 every DISPATCHER_FALLBACK_POLL_MS, which is how retries scheduled for later are
 noticed. It only claims as many attempts as it has free slots, so a claimed
 attempt starts sending at once and its `attempted_at` bounds how long it can
@@ -19,11 +20,18 @@ import asyncpg
 
 from canonical.web.runtime import ServiceRuntime
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
-from dispatcher.adapters.delivery_store import NOTIFY_CHANNEL, ClaimedAttempt, claim_due, reclaim_stale
+from dispatcher.adapters.delivery_store import (
+    NOTIFY_CHANNEL,
+    PROCESS_TOKEN,
+    ClaimedAttempt,
+    claim_due,
+    reclaim_stale,
+)
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.adapters.webhook_sender import WebhookSender
 from dispatcher.service_layer.delivery import Deliverer, DeliveryPolicy
+from dispatcher.service_layer.journal import SubscriptionJournal
 from dispatcher.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,8 +64,19 @@ class DeliveryWorker:
             seconds=IN_FLIGHT_GRACE_S,
         )
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Look for due attempts now: the fan-out in this process calls it when it has queued some.
+
+        Thread-safe (faust may call from its own thread). The database notification
+        still wakes workers of other processes, and this one for replays.
+        """
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
         listener = await self._pool.acquire()
         await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         try:
@@ -72,8 +91,7 @@ class DeliveryWorker:
                     self._secret_box,
                     sender,
                     self._policy,
-                    writer=self._runtime.writer,
-                    registry=self._runtime.registry,
+                    SubscriptionJournal(self._runtime.writer, self._runtime.registry),
                 )
                 sending: set[asyncio.Task[None]] = set()
                 try:
@@ -84,8 +102,9 @@ class DeliveryWorker:
             await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
             await self._pool.release(listener)
 
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+    def _on_notify(self, _connection: object, _pid: int, _channel: str, payload: object) -> None:
+        if payload != PROCESS_TOKEN:  # our own fan-out woke us directly already
+            self._wake.set()
 
     async def _dispatch(self, stop: asyncio.Event, deliverer: Deliverer, sending: set[asyncio.Task[None]]) -> None:
         loop = asyncio.get_running_loop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from fastapi import Request
@@ -11,6 +11,7 @@ from canonical.web.runtime import ServiceRuntime
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
 from dispatcher.adapters.webhook_sender import WebhookSender
+from dispatcher.service_layer.stats import StatsCache
 from dispatcher.settings import Settings
 
 
@@ -19,6 +20,7 @@ class DispatcherAdapters:
     guard: DestinationGuard
     secret_box: SecretBox
     settings: Settings
+    stats_cache: StatsCache = field(default_factory=StatsCache)
 
     def sender(self) -> WebhookSender:
         return WebhookSender(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import faust
 from aiokafka import ConsumerRecord, TopicPartition
@@ -28,12 +28,18 @@ from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
 from canonical.web.runtime import ServiceRuntime
+from canonical.workers import INFRASTRUCTURE_ERRORS, sleep_or_stop
+from dispatcher.service_layer.ceilings import enforce_pending_ceilings
 from dispatcher.service_layer.fanout import fan_out
+from dispatcher.service_layer.journal import SubscriptionJournal
 
 CONSUMER_NAME = "dispatcher-fanout"
 MAX_BATCH = 500
-BATCH_WINDOW_S = 0.05  # how long a partial batch waits for company: latency vs. transactions per event
+BATCH_WINDOW_S = 0.025  # how long a partial batch waits for company: latency vs. transactions per event
 COMMIT_INTERVAL_S = 1.0
+# The pending-ceiling check counts each subscription's backlog (up to its ceiling): on a timer, not per
+# batch, or a growing backlog would make every batch slower. A backlog can overshoot by one interval's events.
+CEILING_CHECK_INTERVAL_S = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,7 @@ class FanoutAgent:
 
     name = CONSUMER_NAME
 
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, on_queued: Callable[[], None] = lambda: None) -> None:
         settings = runtime.settings
         self._topics = runtime.topics()
         self._bootstrap = settings.kafka_bootstrap_servers
@@ -76,6 +82,9 @@ class FanoutAgent:
         self._applier = IdempotentConsumer(
             ConsumerConfig(CONSUMER_NAME, self._topics, self._bootstrap), runtime.pool, handle
         )
+        self._pool = runtime.pool
+        self._journal = SubscriptionJournal(runtime.writer, runtime.registry)
+        self._on_queued = on_queued  # wakes this process's delivery worker once a batch is committed
         self._stop = asyncio.Event()
 
     def _app(self) -> faust.App:
@@ -106,14 +115,26 @@ class FanoutAgent:
             for partition, records in by_partition.items():
                 if not await self._applier.apply_records(self._stop, partition, records):
                     return  # stopping: these stay uncommitted and are consumed again
+            self._on_queued()
             for event in events:
                 event.message.decref()
+
+    async def _check_ceilings(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await enforce_pending_ceilings(self._pool, self._journal)
+            except INFRASTRUCTURE_ERRORS as error:  # checked again at the next interval
+                log.warning("pending ceilings not checked: %s", error)
+            await sleep_or_stop(stop, CEILING_CHECK_INTERVAL_S)
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         app = self._app()
         await app.start()
+        ceilings = asyncio.create_task(self._check_ceilings(stop), name="pending-ceilings")
         try:
             await stop.wait()
         finally:
+            ceilings.cancel()  # between two checks, or mid-check (its transaction rolls back)
+            await asyncio.gather(ceilings, return_exceptions=True)
             await app.stop()

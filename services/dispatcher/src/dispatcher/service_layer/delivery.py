@@ -8,37 +8,31 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import asyncpg
 
-from canonical.db import Connection
-from canonical.events.factory import CommandContext, new_event
-from canonical.events.registry import EventRegistry
-from canonical.eventstore.store import EventWriter, stream_version
 from canonical.workers import INFRASTRUCTURE_ERRORS
-from dispatcher.adapters.delivery_store import ClaimedAttempt, count_dlq, record_settlement
+from dispatcher.adapters.delivery_store import ClaimedAttempt, Closing
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
-from dispatcher.adapters.subscription_store import SendMaterial, load_send_material, lock_health, pause, store_health
+from dispatcher.adapters.subscription_store import SendMaterial, load_send_material
 from dispatcher.adapters.webhook_sender import WebhookSender
-from dispatcher.domain.attempts import MAX_JITTER, AttemptOutcome, DeliveryStatus, ErrorKind, RetrySchedule, settle
+from dispatcher.domain.attempts import MAX_JITTER, AttemptOutcome, ErrorKind, RetrySchedule, settle
 from dispatcher.domain.destinations import (
     HttpsRequired,
     InvalidDeliveryUrl,
     PrivateDestination,
     UnresolvableDestination,
 )
-from dispatcher.domain.endpoint_health import BreakerPolicy, EndpointHealth, after_attempt
+from dispatcher.domain.endpoint_health import BreakerPolicy
 from dispatcher.domain.rate_limit import TokenBucket
 from dispatcher.domain.sentry_signing import sentry_headers
 from dispatcher.domain.signing import WebhookSecret, webhook_headers
-from dispatcher.domain.subscriptions import PauseReason, SignatureProfile
+from dispatcher.domain.subscriptions import SignatureProfile
+from dispatcher.service_layer.journal import SubscriptionJournal
+from dispatcher.service_layer.settlement import Outcome, Settler
 
 log = logging.getLogger(__name__)
-
-DISABLED_EVENT = "webhook.subscription_disabled"
-SYSTEM_ACTOR = "system:dispatcher"
 
 
 def _jitter() -> float:
@@ -76,17 +70,14 @@ class Deliverer:
         secret_box: SecretBox,
         sender: WebhookSender,
         policy: DeliveryPolicy,
-        *,
-        writer: EventWriter,
-        registry: EventRegistry,
+        journal: SubscriptionJournal,
     ) -> None:
         self._pool = pool
         self._guard = guard
         self._secret_box = secret_box
         self._sender = sender
         self._policy = policy
-        self._writer = writer
-        self._registry = registry
+        self._settler = Settler(pool, policy.breaker, journal)
         self._buckets: dict[uuid.UUID, TokenBucket] = {}
 
     async def deliver(self, attempt: ClaimedAttempt) -> None:
@@ -105,20 +96,13 @@ class Deliverer:
             log.exception("delivery %d could not be attempted", attempt.delivery_id)
             outcome = AttemptOutcome(ErrorKind.UNKNOWN)
         settlement = settle(attempt.attempt_number, outcome, _jitter(), self._policy.schedule)
-        async with self._pool.acquire() as connection, connection.transaction():
-            # The subscription row first: inserting the next attempt takes a key-share lock on it (the
-            # foreign key), so two settlements that locked it second would deadlock on each other.
-            subscription_status, health = await lock_health(connection, attempt.subscription_id)
-            closed = await record_settlement(connection, attempt.delivery_id, outcome, settlement)
-            if closed is None:
-                log.warning("delivery %d was reclaimed before its outcome was recorded", attempt.delivery_id)
-                return
-            await self._judge_endpoint(
-                connection, attempt.subscription_id, subscription_status, health, outcome, settlement.status
-            )
+        await self._settler.settle(Outcome(attempt.subscription_id, Closing(attempt.delivery_id, outcome, settlement)))
 
     async def _attempt(self, attempt: ClaimedAttempt) -> AttemptOutcome:
-        material = await load_send_material(self._pool, attempt.subscription_id)
+        if attempt.material is None:
+            material = await load_send_material(self._pool, attempt.subscription_id)
+        else:
+            material = attempt.material.checked(attempt.subscription_id)
         await self._wait_for_rate_limit(attempt.subscription_id, material)
         try:
             destination = await self._guard.pin(material.delivery_url)
@@ -142,58 +126,3 @@ class Deliverer:
         wait_s = bucket.reserve(now)
         if wait_s > 0:
             await asyncio.sleep(wait_s)
-
-    async def _judge_endpoint(
-        self,
-        connection: Connection,
-        subscription_id: uuid.UUID,
-        subscription_status: str,
-        health: EndpointHealth,
-        outcome: AttemptOutcome,
-        status: DeliveryStatus,
-    ) -> None:
-        """Breaker and auto-disable from this outcome; the DLQ ceiling when it ended in the DLQ."""
-        # An abort is the receiver answering on purpose: the endpoint is alive.
-        alive = outcome.delivered or outcome.error_kind is ErrorKind.ABORTED
-        verdict = after_attempt(health, delivered=alive, now=datetime.now(UTC), policy=self._policy.breaker)
-        if verdict.health != health:  # a healthy endpoint's success changes nothing: no write
-            await store_health(connection, subscription_id, verdict.health)
-        if subscription_status != "active":
-            return
-        if verdict.disable and await pause(connection, subscription_id, PauseReason.AUTO_DISABLED.value):
-            log.warning(
-                "webhook subscription %s disabled: no delivery accepted since %s",
-                subscription_id,
-                verdict.health.failing_since,
-            )
-            await self._announce_disabled(
-                connection, subscription_id, verdict.health.failing_since, verdict.health.consecutive_failures
-            )
-            return
-        if status is DeliveryStatus.DLQ:
-            ceiling = await connection.fetchval(
-                "SELECT dlq_ceiling FROM webhook_subscriptions WHERE subscription_id = $1", subscription_id
-            )
-            if await count_dlq(connection, subscription_id) >= ceiling:
-                await pause(connection, subscription_id, PauseReason.DLQ_CEILING.value)
-                log.warning(
-                    "webhook subscription %s paused: its DLQ reached the ceiling of %d", subscription_id, ceiling
-                )
-
-    async def _announce_disabled(
-        self, connection: Connection, subscription_id: uuid.UUID, failing_since: datetime | None, failures: int
-    ) -> None:
-        stream_id = f"webhook_subscription-{subscription_id}"
-        event = new_event(
-            self._registry.latest(DISABLED_EVENT),
-            {
-                "subscription_id": str(subscription_id),
-                "reason": PauseReason.AUTO_DISABLED.value,
-                "failing_since": (failing_since or datetime.now(UTC)).isoformat(),
-                "consecutive_failures": failures,
-            },
-            source="/sentry-wms/dispatcher",
-            subject=stream_id,
-            context=CommandContext(request_id=str(uuid.uuid4()), actor=SYSTEM_ACTOR),
-        )
-        await self._writer.append(connection, stream_id, await stream_version(connection, stream_id), [event])

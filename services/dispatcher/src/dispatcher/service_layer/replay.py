@@ -76,6 +76,21 @@ class ReplayTooLarge(Conflict):
         )
 
 
+class ReplayExceedsPendingCeiling(Conflict):
+    code = "replay_would_exceed_pending_ceiling"
+
+    def __init__(self, current_pending: int, impact: int, ceiling: int) -> None:
+        super().__init__(
+            f"{impact} replays on top of {current_pending} unfinished deliveries exceed the pending ceiling of"
+            f" {ceiling}; narrow the filter or raise the ceiling.",
+            legacy_error=self.code,
+            current_pending=current_pending,
+            impact_count=impact,
+            pending_ceiling=ceiling,
+            gap=current_pending + impact - ceiling,
+        )
+
+
 @dataclass(frozen=True)
 class ReplayFilter:
     status: str = "dlq"
@@ -87,12 +102,13 @@ class ReplayFilter:
         return (self.status, self.event_type, self.completed_at_from, self.completed_at_to)
 
 
-async def _writable(connection: Any, subscription_id: uuid.UUID) -> None:
+async def _writable(connection: Any, subscription_id: uuid.UUID) -> dict[str, Any]:
     subscription = await lock_subscription(connection, subscription_id)
     if subscription is None:
         raise SubscriptionNotFound(subscription_id)
     if subscription["status"] == SubscriptionStatus.REVOKED:
         raise CannotReplayToRevoked()
+    return subscription
 
 
 async def handle_replay_one(pool: asyncpg.Pool, subscription_id: uuid.UUID, delivery_id: int) -> dict[str, Any]:
@@ -118,7 +134,8 @@ async def handle_replay_batch(
     actor: str,
 ) -> dict[str, Any]:
     async with pool.acquire() as connection, connection.transaction():
-        await _writable(connection, subscription_id)  # the row lock serialises batch replays of one subscription
+        # The row lock serialises batch replays of one subscription.
+        subscription = await _writable(connection, subscription_id)
         last = await connection.fetchval(
             "SELECT extract(epoch FROM now() - max(requested_at)) FROM webhook_replay_batches"
             " WHERE subscription_id = $1",
@@ -135,6 +152,10 @@ async def handle_replay_batch(
         matches = await replay_matches(connection, subscription_id, replay.criteria())
         if len(matches) > hard_cap and not acknowledge_large:
             raise ReplayTooLarge(len(matches), hard_cap)
+        current_pending = await count_unfinished(connection, subscription_id)
+        if current_pending + len(matches) > subscription["pending_ceiling"]:
+            # Not waivable (v1.7 #222): a replay that would pause its own subscription helps no one.
+            raise ReplayExceedsPendingCeiling(current_pending, len(matches), subscription["pending_ceiling"])
         for delivery_id in matches:
             await replay_one(connection, delivery_id)
         await connection.execute(
@@ -145,8 +166,7 @@ async def handle_replay_batch(
             {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in vars(replay).items()},
             len(matches),
         )
-        pending = await count_unfinished(connection, subscription_id)
-    return {"matched": len(matches), "pending": pending}
+    return {"matched": len(matches), "pending": current_pending + len(matches)}
 
 
 async def handle_test_send(

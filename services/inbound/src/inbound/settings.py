@@ -22,6 +22,9 @@ class Settings(InternalServiceSettings):
     sentry_inbound_source_payload_retention_days: int = Field(default=90, ge=7)
     sentry_inbound_mappings_dir: Path = Path("/db/mappings")
     inbound_retention_interval_s: int = Field(default=3600, ge=60, le=86_400)
+    # How long POST /api/v1/inbound/{resource} waits for the owning service to apply the record
+    # before answering 202 with a status URL (read-your-writes with a bound).
+    inbound_apply_wait_ms: int = Field(default=5000, ge=0, le=60_000)
 
     @model_validator(mode="before")
     @classmethod

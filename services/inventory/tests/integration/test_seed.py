@@ -13,8 +13,8 @@ pytestmark = pytest.mark.integration
 
 COUNTS = (
     "SELECT (SELECT count(*) FROM warehouses), (SELECT count(*) FROM zones), (SELECT count(*) FROM bins),"
-    " (SELECT count(*) FROM items), (SELECT count(*) FROM purchase_orders), (SELECT sum(quantity_on_hand) FROM stock),"
-    " (SELECT count(*) FROM event_store)"
+    " (SELECT count(*) FROM items), (SELECT count(*) FROM purchase_orders), (SELECT count(*) FROM sales_orders),"
+    " (SELECT sum(quantity_on_hand) FROM stock), (SELECT count(*) FROM event_store)"
 )
 
 
@@ -30,14 +30,14 @@ async def test_the_seed_builds_the_demo_warehouse_once(
     seeder = Seeder(pool, EventWriter(default_registry(), inventory_settings.kafka_topic_prefix))
     await seeder.run()
     first = await counts(pool)
-    warehouses, zones, bins, items, orders, units, events = first
-    assert (warehouses, zones, bins, items, orders) == (1, 6, 16, 20, 5)
+    warehouses, zones, bins, items, purchase_orders, sales_orders, units, events = first
+    assert (warehouses, zones, bins, items, purchase_orders, sales_orders) == (1, 6, 16, 20, 5, 20)
     assert units == 50 * 4 + 25 + 10 + 100 + 15 + 20 + 30 + 12 + 20 + 8 + 10 + 15 + 40 + 60 + 45 + 35 + 200
 
     await seeder.run()
     again = await counts(pool)
-    assert again[:6] == first[:6]
-    assert again[6] == events + 1  # only the settings are written again (an idempotent upsert)
+    assert again[:7] == first[:7]
+    assert again[7] == events + 1  # only the settings are written again (an idempotent upsert)
 
     scanned = (await inventory.get("/api/receiving/po/PO-2026-001")).json()
     assert len(scanned["lines"]) == 10

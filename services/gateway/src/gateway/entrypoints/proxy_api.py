@@ -115,6 +115,7 @@ def token_identity(token: ApiToken) -> Identity:
         extra={
             "token_id": token.token_id,
             "source_system": scope.source_system,
+            "inbound_resources": list(scope.inbound_resources),
             "connector_id": scope.connector_id,
             "mapping_override": scope.mapping_override,
         },

@@ -11,7 +11,7 @@ import asyncpg
 
 from canonical.db import Connection
 from inbound.domain.mapping.apply import LookupKey
-from inbound.domain.records import StoredRecord
+from inbound.domain.records import KeyState, StoredRecord
 
 
 def _stored(row: asyncpg.Record | None) -> StoredRecord | None:
@@ -26,31 +26,24 @@ class InboundRecords:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    async def with_version(
-        self, source_system: str, resource: str, external_id: str, external_version: str
-    ) -> StoredRecord | None:
-        return _stored(
-            await self._connection.fetchrow(
-                "SELECT inbound_id, external_version, canonical_type, canonical_id, received_at"
-                " FROM inbound_records WHERE source_system = $1 AND resource = $2"
-                " AND external_id = $3 AND external_version = $4",
-                source_system,
-                resource,
-                external_id,
-                external_version,
-            )
+    async def key_state(self, source_system: str, resource: str, external_id: str, external_version: str) -> KeyState:
+        """What the decision needs, in one round trip: the same version if stored, the applied one, and the
+        inbound id a new record would take (drawn even on a replay: the sequence may have gaps)."""
+        rows = await self._connection.fetch(
+            "SELECT n.next_id, f.inbound_id, f.external_version, f.canonical_type, f.canonical_id, f.received_at,"
+            " f.status FROM (SELECT nextval('inbound_records_inbound_id_seq') AS next_id) n"
+            " LEFT JOIN LATERAL (SELECT * FROM inbound_records WHERE source_system = $1 AND resource = $2"
+            " AND external_id = $3 AND (external_version = $4 OR status = 'applied')) f ON true",
+            source_system,
+            resource,
+            external_id,
+            external_version,
         )
-
-    async def applied(self, source_system: str, resource: str, external_id: str) -> StoredRecord | None:
-        return _stored(
-            await self._connection.fetchrow(
-                "SELECT inbound_id, external_version, canonical_type, canonical_id, received_at"
-                " FROM inbound_records WHERE source_system = $1 AND resource = $2"
-                " AND external_id = $3 AND status = 'applied'",
-                source_system,
-                resource,
-                external_id,
-            )
+        found = [(row, _stored(row)) for row in rows if row["inbound_id"] is not None]
+        return KeyState(
+            same_version=next((s for _, s in found if s and s.external_version == external_version), None),
+            applied=next((s for row, s in found if row["status"] == "applied"), None),
+            next_id=int(rows[0]["next_id"]),
         )
 
     async def supersede(self, inbound_id: int) -> None:
@@ -58,9 +51,6 @@ class InboundRecords:
             "UPDATE inbound_records SET status = 'superseded', superseded_at = clock_timestamp() WHERE inbound_id = $1",
             inbound_id,
         )
-
-    async def next_id(self) -> int:
-        return int(await self._connection.fetchval("SELECT nextval('inbound_records_inbound_id_seq')"))
 
     async def insert(
         self,
@@ -117,26 +107,20 @@ class CrossSystemMappings:
         )
         return {LookupKey(r["source_system"], r["source_type"], r["source_id"]): str(r["canonical_id"]) for r in rows}
 
-    async def canonical_id(self, source_system: str, canonical_type: str, external_id: str) -> UUID | None:
-        value = await self._connection.fetchval(
-            "SELECT canonical_id FROM cross_system_mappings"
-            " WHERE source_system = $1 AND source_type = $2 AND source_id = $3",
-            source_system,
-            canonical_type,
-            external_id,
-        )
-        return value if isinstance(value, UUID) else None
-
-    async def record(self, source_system: str, canonical_type: str, external_id: str, canonical_id: UUID) -> None:
-        await self._connection.execute(
+    async def claim(self, source_system: str, canonical_type: str, external_id: str, new_id: UUID) -> tuple[UUID, bool]:
+        """(the external id's canonical id, whether this is its first receipt): `new_id` on first receipt."""
+        row = await self._connection.fetchrow(
             "INSERT INTO cross_system_mappings (source_system, source_type, source_id, canonical_type, canonical_id)"
             " VALUES ($1, $2, $3, $2, $4)"
-            " ON CONFLICT ON CONSTRAINT cross_system_mappings_key DO UPDATE SET last_updated_at = clock_timestamp()",
+            " ON CONFLICT ON CONSTRAINT cross_system_mappings_key DO UPDATE SET last_updated_at = clock_timestamp()"
+            " RETURNING canonical_id, xmax = 0 AS inserted",
             source_system,
             canonical_type,
             external_id,
-            canonical_id,
+            new_id,
         )
+        assert row is not None  # an upsert with RETURNING always returns the row
+        return row["canonical_id"], bool(row["inserted"])
 
 
 class SourceSystems:

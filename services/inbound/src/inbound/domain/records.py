@@ -27,6 +27,15 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class KeyState:
+    """What is stored for one external record key when a version of it arrives."""
+
+    same_version: StoredRecord | None
+    applied: StoredRecord | None
+    next_id: int  # the inbound id the incoming version takes if it is accepted
+
+
+@dataclass(frozen=True)
 class Replay:
     record: StoredRecord
 

@@ -13,7 +13,7 @@ from canonical.errors import NotFound
 from canonical.events.factory import CommandContext
 from canonical.identity import Identity
 from canonical.web.identity import AdminIdentity
-from inbound.adapters.activity import one_record, recent_activity
+from inbound.adapters.activity import counters_by_source, one_record, recent_activity
 from inbound.adapters.unit_of_work import InboundUnitOfWork
 from inbound.domain.mapping.document import Resource
 from inbound.domain.source_systems import SourceKind
@@ -67,6 +67,7 @@ async def activity(
     source_system: str | None = None,
     resource: Resource | None = None,
     status: Literal["applied", "superseded"] | None = None,
+    apply_state: Literal["pending", "applied", "rejected"] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -76,11 +77,18 @@ async def activity(
         source_system=source_system,
         resource=resource.value if resource else None,
         status=status,
+        apply_state=apply_state,
         since=since,
         until=until,
         limit=limit,
     )
     return {"entries": entries}
+
+
+@router.get("/api/admin/inbound/counters")
+async def counters(request: Request, _: AdminIdentity, since: datetime | None = None) -> dict[str, Any]:
+    """What the admin UI shows per source system: received, superseded, and pending/applied/rejected."""
+    return {"source_systems": await counters_by_source(request.app.state.runtime.pool, since)}
 
 
 @router.get("/api/admin/inbound/activity/{resource}/{inbound_id}")

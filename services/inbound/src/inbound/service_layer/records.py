@@ -38,7 +38,7 @@ class RecordUnitOfWork(Protocol):
 
     async def lock(self, name: str) -> None: ...
 
-    async def lock_stream(self, stream_id: str) -> int: ...
+    async def stream_version(self, stream_id: str) -> int: ...
 
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
@@ -77,23 +77,17 @@ async def handle_receive(
     source, resource, external_id = command.source_system, command.resource.value, command.external_id
     async with uow:
         await uow.lock(f"inbound:{source}:{resource}:{external_id}")
-        decision = decide(
-            document.version_compare,
-            command.external_version,
-            await uow.records.with_version(source, resource, external_id, command.external_version),
-            await uow.records.applied(source, resource, external_id),
-        )
+        state = await uow.records.key_state(source, resource, external_id, command.external_version)
+        decision = decide(document.version_compare, command.external_version, state.same_version, state.applied)
         if isinstance(decision, Replay):
             stored = decision.record
             return Received(stored.inbound_id, stored.canonical_id, stored.canonical_type, stored.received_at, True)
         found = await uow.mappings.resolve(lookups_needed(document, command.resource, command.source_payload))
         mapped = apply_mapping(document, command.resource, command.source_payload, found)
-        known_id = await uow.mappings.canonical_id(source, mapped.canonical_type, external_id)
-        canonical_id = known_id or uuid4()
-        await uow.mappings.record(source, mapped.canonical_type, external_id, canonical_id)
+        canonical_id, first_receipt = await uow.mappings.claim(source, mapped.canonical_type, external_id, uuid4())
         if decision.supersedes is not None:
             await uow.records.supersede(decision.supersedes.inbound_id)
-        inbound_id = await uow.records.next_id()
+        inbound_id = state.next_id
         stream = f"canonical-{mapped.canonical_type}-{canonical_id}"
         accepted = DomainEvent(
             "inbound.record_accepted",
@@ -105,12 +99,13 @@ async def handle_receive(
                 "source_system": source,
                 "external_id": external_id,
                 "external_version": command.external_version,
-                "first_receipt": known_id is None,
+                "first_receipt": first_receipt,
                 "field_set": mapped.field_set,
                 "record": mapped.canonical_payload,
             },
         )
-        [event] = await uow.record(stream, await uow.lock_stream(stream), [accepted], context)
+        # The key lock covers the stream: its canonical id was minted for this key alone.
+        [event] = await uow.record(stream, await uow.stream_version(stream), [accepted], context)
         stored = await uow.records.insert(
             inbound_id=inbound_id,
             resource=resource,

@@ -18,6 +18,10 @@ from canonical.eventstore.store import EventWriter
 from canonical.eventstore.unit_of_work import ConcurrentChange, EventSourcedUnitOfWork, Projector
 from inventory.adapters.idempotency import RequestClaim, claim
 from inventory.adapters.repositories.catalog import CatalogRepository
+from inventory.adapters.repositories.control import AdjustmentRepository, CountRepository
+from inventory.adapters.repositories.imports import ImportSupport
+from inventory.adapters.repositories.orders import SalesOrderRepository
+from inventory.adapters.repositories.picking import PickingRepository
 from inventory.adapters.repositories.receiving import ReceivingRepository
 from inventory.adapters.repositories.stock import StockRepository
 
@@ -30,6 +34,11 @@ class PostgresUnitOfWork(EventSourcedUnitOfWork):
     catalog: CatalogRepository
     stock: StockRepository
     receiving: ReceivingRepository
+    orders: SalesOrderRepository
+    picking: PickingRepository
+    counts: CountRepository
+    adjustments: AdjustmentRepository
+    imports: ImportSupport
 
     def __init__(
         self,
@@ -46,6 +55,11 @@ class PostgresUnitOfWork(EventSourcedUnitOfWork):
         self.catalog = CatalogRepository(connection)
         self.stock = StockRepository(connection)
         self.receiving = ReceivingRepository(connection)
+        self.orders = SalesOrderRepository(connection)
+        self.picking = PickingRepository(connection)
+        self.counts = CountRepository(connection)
+        self.adjustments = AdjustmentRepository(connection)
+        self.imports = ImportSupport(connection)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()

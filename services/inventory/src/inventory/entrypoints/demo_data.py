@@ -80,6 +80,30 @@ PURCHASE_ORDERS = [
 ]
 
 
+# SO number, customer, ship method, lines as (item number, quantity); all OPEN. The scenarios (Part L):
+# 001-005 single lines, 006-010 several lines, 011-015 contention (five orders on TST-001 and TST-007,
+# one combined task per bin in a wave), 016-018 a serpentine walk over every shelf plus bulk,
+# 019 and 020 short picks (more wanted than is on hand).
+SALES_ORDERS = [
+    ("SO-2026-001", "Riverbend Outfitters", "GROUND", [(1, 2)]),
+    ("SO-2026-002", "Mayfly Supply", "EXPRESS", [(5, 1)]),
+    ("SO-2026-003", "Caddis Corner", "GROUND", [(8, 1)]),
+    ("SO-2026-004", "Stonefly Sports", "EXPRESS", [(9, 1)]),
+    ("SO-2026-005", "Big Sky Anglers", "GROUND", [(20, 5)]),
+    ("SO-2026-006", "Riverbend Outfitters", "EXPRESS", [(3, 1), (11, 2), (17, 3)]),
+    ("SO-2026-007", "Mayfly Supply", "GROUND", [(2, 2), (12, 1), (15, 1), (18, 2)]),
+    ("SO-2026-008", "Caddis Corner", "EXPRESS", [(4, 1), (10, 1), (13, 1), (16, 2), (19, 1)]),
+    ("SO-2026-009", "Stonefly Sports", "GROUND", [(6, 1), (14, 1), (17, 2)]),
+    ("SO-2026-010", "Big Sky Anglers", "EXPRESS", [(1, 1), (7, 4), (12, 2), (18, 1)]),
+    *[(f"SO-2026-0{n}", "Contention Test Co", "GROUND", [(1, 2), (7, 3)]) for n in range(11, 16)],
+    ("SO-2026-016", "Serpentine Walkers", "GROUND", [(1, 1), (4, 1), (17, 1), (19, 1)]),
+    ("SO-2026-017", "Serpentine Walkers", "EXPRESS", [(2, 1), (5, 1), (18, 1), (20, 2)]),
+    ("SO-2026-018", "Serpentine Walkers", "GROUND", [(3, 1), (6, 1), (7, 1), (9, 1)]),
+    ("SO-2026-019", "Short Pick Test", "GROUND", [(6, 99)]),
+    ("SO-2026-020", "Short Pick Test", "EXPRESS", [(20, 999)]),
+]
+
+
 def sku(number: int) -> str:
     return f"TST-{number:03d}"
 

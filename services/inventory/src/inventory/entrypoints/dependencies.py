@@ -13,14 +13,26 @@ from canonical.web.identity import CurrentIdentity
 from canonical.web.middleware import REQUEST_ID_HEADER
 from canonical.web.runtime import ServiceRuntime
 from inventory.adapters.idempotency import RequestClaim
+from inventory.adapters.inbound.projections import apply_party_event
 from inventory.adapters.projections.catalog import apply_catalog_event
+from inventory.adapters.projections.control import apply_control_event
+from inventory.adapters.projections.orders import apply_orders_event
+from inventory.adapters.projections.picking import apply_picking_event
 from inventory.adapters.projections.receiving import apply_receiving_event
 from inventory.adapters.projections.stock import apply_stock_event
 from inventory.adapters.unit_of_work import PostgresUnitOfWork
 from inventory.entrypoints.idempotency import CLAIM_STATE
 from inventory.service_layer.unit_of_work import UnitOfWork
 
-PROJECTORS = (apply_catalog_event, apply_stock_event, apply_receiving_event)
+PROJECTORS = (
+    apply_catalog_event,
+    apply_stock_event,
+    apply_receiving_event,
+    apply_control_event,
+    apply_party_event,
+    apply_orders_event,
+    apply_picking_event,
+)
 
 
 def _client_chose(header: str | None, request_id: str) -> bool:
@@ -31,7 +43,9 @@ def _client_chose(header: str | None, request_id: str) -> bool:
         return False
 
 
-def unit_of_work(request: Request, identity: CurrentIdentity) -> PostgresUnitOfWork:
+# `async def` although none of them awaits: FastAPI runs a plain `def` dependency in its thread pool,
+# a thread handoff per dependency on every request.
+async def unit_of_work(request: Request, identity: CurrentIdentity) -> PostgresUnitOfWork:
     """A command whose client sent X-Request-ID claims that id, so a repeat applies nothing twice."""
     runtime: ServiceRuntime = request.app.state.runtime
     claim = None
@@ -41,11 +55,11 @@ def unit_of_work(request: Request, identity: CurrentIdentity) -> PostgresUnitOfW
     return PostgresUnitOfWork(runtime.pool, runtime.writer, runtime.registry, PROJECTORS, claim)
 
 
-def command_context(request: Request, identity: CurrentIdentity) -> CommandContext:
+async def command_context(request: Request, identity: CurrentIdentity) -> CommandContext:
     return CommandContext(request_id=request.state.request_id, actor=identity.subject)
 
 
-def read_pool(request: Request) -> asyncpg.Pool:
+async def read_pool(request: Request) -> asyncpg.Pool:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime.pool
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self
 
 from canonical.events.factory import CommandContext
@@ -12,9 +13,14 @@ from inventory.domain.catalog.preferred_bin import PreferredBin
 from inventory.domain.catalog.settings import WarehouseSettings
 from inventory.domain.catalog.warehouse import Warehouse
 from inventory.domain.catalog.zone import Zone
+from inventory.domain.counts.cycle_count import CycleCount
 from inventory.domain.events import DomainEvent
+from inventory.domain.orders.sales_order import SalesOrder
+from inventory.domain.picking.allocation import Candidate
+from inventory.domain.picking.batch import PickBatch
 from inventory.domain.receiving.purchase_order import PurchaseOrder
 from inventory.domain.receiving.receipt import Receipt
+from inventory.domain.stock.adjustment import Adjustment, CountEvidence
 from inventory.domain.stock.ledger import Position
 
 
@@ -76,6 +82,30 @@ class ReceivingRepository(Protocol):
     async def receipt(self, receipt_id: int) -> Receipt | None: ...
 
 
+class SalesOrderRepository(Protocol):
+    async def next_id(self, sequence: str) -> int: ...
+
+    async def sales_order(self, so_id: int) -> SalesOrder | None: ...
+
+    async def so_id_by_number(self, so_number: str) -> int | None: ...
+
+    async def so_id_by_barcode(self, barcode: str, warehouse_id: int) -> int | None: ...
+
+
+class PickingRepository(Protocol):
+    async def next_id(self, sequence: str) -> int: ...
+
+    async def batch(self, batch_id: int) -> PickBatch | None: ...
+
+    async def task_refs(self, pick_task_id: int) -> tuple[int, list[int]] | None: ...
+
+    async def batches_of_order(self, so_id: int) -> list[int]: ...
+
+    async def active_batch_of(self, so_id: int) -> int | None: ...
+
+    async def candidates(self, warehouse_id: int, item_ids: Sequence[int]) -> list[Candidate]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def catalog(self) -> CatalogRepository: ...
@@ -97,3 +127,56 @@ class UnitOfWork(Protocol):
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
     ) -> Sequence[object]: ...
+
+
+class CountRepository(Protocol):
+    async def next_ids(self, sequence: str, how_many: int) -> list[int]: ...
+
+    async def count(self, count_id: int) -> CycleCount | None: ...
+
+    async def positions_in_bin(self, bin_id: int) -> list[Position]: ...
+
+    async def evidence_for(self, adjustment_id: int) -> CountEvidence | None: ...
+
+
+class AdjustmentRepository(Protocol):
+    async def adjustment(self, adjustment_id: int) -> Adjustment | None: ...
+
+
+class ControlUnitOfWork(UnitOfWork, Protocol):
+    """Inventory control (counts and reviews) needs two more repositories; other handlers need not fake them."""
+
+    @property
+    def counts(self) -> CountRepository: ...
+
+    @property
+    def adjustments(self) -> AdjustmentRepository: ...
+
+
+class FulfilmentUnitOfWork(UnitOfWork, Protocol):
+    """Sales orders, picking, packing and shipping need their two repositories; other handlers need not fake them."""
+
+    @property
+    def orders(self) -> SalesOrderRepository: ...
+
+    @property
+    def picking(self) -> PickingRepository: ...
+
+
+class ImportSupport(Protocol):
+    def savepoint(self) -> AbstractAsyncContextManager[object]: ...
+
+    async def bin_by_code(self, bin_code: str) -> tuple[int, int] | None: ...
+
+    async def zone_by_reference(self, reference: str) -> tuple[int, int] | None: ...
+
+    async def zone_warehouse(self, zone_id: int) -> int | None: ...
+
+    async def item_id_by_sku(self, sku: str) -> int | None: ...
+
+
+class ImportUnitOfWork(UnitOfWork, Protocol):
+    """A bulk import runs every row's command in one transaction, each row behind a savepoint."""
+
+    @property
+    def imports(self) -> ImportSupport: ...

@@ -15,10 +15,19 @@ from inventory.adapters.unit_of_work import Projector
 
 # Children before parents, so the deletes never trip a foreign key.
 PROJECTION_TABLES = (
+    "short_picks",
+    "pick_task_shares",
+    "pick_tasks",
+    "pick_batch_orders",
+    "pick_batches",
+    "sales_order_lines",
+    "sales_orders",
     "receipts",
     "purchase_order_lines",
     "purchase_orders",
     "transfers",
+    "cycle_count_lines",
+    "cycle_counts",
     "adjustments",
     "stock_movements",
     "stock",
@@ -28,6 +37,8 @@ PROJECTION_TABLES = (
     "items",
     "zones",
     "warehouses",
+    "customers",
+    "vendors",
 )
 BATCH = 500
 

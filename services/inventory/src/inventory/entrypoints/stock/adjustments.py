@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
-from inventory.domain.stock.adjustment import MAX_REASON_LENGTH, DirectAdjustment
+from canonical.pagination import MAX_PER_PAGE, Page
+from inventory.adapters.queries.control import list_adjustments, pending_adjustments
+from inventory.domain.stock.adjustment import APPROVE, MAX_REASON_LENGTH, REJECT, DirectAdjustment
 from inventory.domain.stock.ledger import MAX_QUANTITY
 from inventory.entrypoints.bodies import Body
-from inventory.entrypoints.dependencies import Context, Uow
+from inventory.entrypoints.dependencies import Context, Pool, Uow, unit_of_work
 from inventory.entrypoints.routers import admin_router
-from inventory.service_layer.stock.adjustments import handle_direct_adjustment
+from inventory.entrypoints.scoping import RequestedWarehouse
+from inventory.service_layer.stock.adjustments import Decision, handle_direct_adjustment, handle_review
+from inventory.service_layer.unit_of_work import ControlUnitOfWork
 
 router = admin_router()
 
@@ -38,3 +43,37 @@ async def direct_adjustment(body: DirectAdjustmentIn, uow: Uow, context: Context
         body.warehouse_id, body.bin_id, body.item_id, body.adjustment_type, body.quantity, body.reason, body.lot_number
     )
     return JSONResponse(await handle_direct_adjustment(command, uow, context), status_code=201)
+
+
+class DecisionIn(Body):
+    adjustment_id: int
+    action: Literal["approve", "reject"]
+
+
+class ReviewIn(Body):
+    decisions: Annotated[list[DecisionIn], Field(min_length=1, max_length=1000)]
+
+
+@router.get("/api/admin/adjustments/pending")
+async def pending(pool: Pool, warehouse_id: RequestedWarehouse) -> dict[str, Any]:
+    return {"adjustments": await pending_adjustments(pool, warehouse_id)}
+
+
+@router.post("/api/admin/adjustments/review")
+async def review(
+    body: ReviewIn, uow: Annotated[ControlUnitOfWork, Depends(unit_of_work)], context: Context
+) -> dict[str, Any]:
+    decisions = [Decision(d.adjustment_id, APPROVE if d.action == "approve" else REJECT) for d in body.decisions]
+    return await handle_review(decisions, uow, context)
+
+
+@router.get("/api/admin/adjustments/list")
+async def adjustments(
+    pool: Pool,
+    warehouse_id: RequestedWarehouse,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+) -> dict[str, Any]:
+    paging = Page(page, per_page)
+    rows, total = await list_adjustments(pool, paging, warehouse_id)
+    return paging.envelope("adjustments", rows, total)

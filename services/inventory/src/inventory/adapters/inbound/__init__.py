@@ -1,0 +1,1 @@
+"""Storage for applying canonical records: id links, outcomes, customers and vendors."""

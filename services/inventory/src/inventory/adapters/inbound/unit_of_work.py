@@ -1,0 +1,71 @@
+"""Inventory's unit of work inside the inbound consumer's transaction.
+
+The consumer marks a batch's events processed in one transaction and applies
+them on that same connection, so the effect and the mark commit together.
+Here the outermost `async with` is a savepoint on that connection instead of
+a transaction of its own, so a record inventory refuses rolls back alone; the
+command handlers, which open the unit of work themselves, nest inside it
+without savepoints of their own (their exceptions reach the outermost level).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import asyncpg
+
+from canonical.db import Connection
+from canonical.events.registry import EventRegistry
+from canonical.eventstore.store import EventWriter
+from inventory.adapters.inbound.repository import PostgresInboundRepository
+from inventory.adapters.unit_of_work import PostgresUnitOfWork, Projector
+
+
+class SavepointUnitOfWork(PostgresUnitOfWork):
+    inbound: PostgresInboundRepository
+
+    def __init__(
+        self,
+        connection: Connection,
+        pool: asyncpg.Pool,
+        writer: EventWriter,
+        registry: EventRegistry,
+        projectors: Sequence[Projector],
+    ) -> None:
+        super().__init__(pool, writer, registry, projectors)
+        self._borrowed = connection
+        self._savepoint: asyncpg.transaction.Transaction | None = None
+        self._depth = 0
+        self.attach(connection)
+
+    @property
+    def connection(self) -> Connection:
+        return self._borrowed
+
+    def attach(self, connection: Connection) -> None:
+        super().attach(connection)
+        self.inbound = PostgresInboundRepository(connection)
+
+    async def __aenter__(self) -> Self:
+        if not self._borrowed.is_in_transaction():
+            raise RuntimeError("a savepoint unit of work needs the caller's transaction")
+        self._depth += 1
+        if self._depth == 1:
+            self._savepoint = self._borrowed.transaction()
+            await self._savepoint.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return  # an exception passes on to the outermost level, which rolls the savepoint back
+        savepoint, self._savepoint = self._savepoint, None
+        assert savepoint is not None
+        if exc_type is None:
+            await savepoint.commit()
+        else:
+            await savepoint.rollback()

@@ -1,0 +1,122 @@
+"""Picking read models: batches, their orders, tasks with shares, and the short-pick report.
+
+A batch event names the header and only the tasks it changed, so a confirm
+rewrites one task, not the whole batch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from canonical.db import Connection
+from canonical.events.envelope import CloudEvent
+
+_BATCH_EVENTS = frozenset(
+    {
+        "pick_batch.created",
+        "pick_batch.completed",
+        "pick_batch.cancelled",
+        "pick_batch.order_withdrawn",
+        "pick_task.confirmed",
+        "pick_task.shorted",
+    }
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+async def _batch(connection: Connection, batch: dict[str, Any]) -> None:
+    await connection.execute(
+        "INSERT INTO pick_batches (batch_id, batch_number, kind, warehouse_id, status, assigned_to, created_at,"
+        " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (batch_id) DO UPDATE SET status = EXCLUDED.status, completed_at = EXCLUDED.completed_at",
+        batch["batch_id"],
+        batch["batch_number"],
+        batch["kind"],
+        batch["warehouse_id"],
+        batch["status"],
+        batch["assigned_to"],
+        _time(batch["created_at"]),
+        _time(batch["completed_at"]),
+    )
+
+
+async def _tasks(connection: Connection, batch_id: int, tasks: list[dict[str, Any]]) -> None:
+    await connection.executemany(
+        "INSERT INTO pick_tasks (pick_task_id, batch_id, item_id, bin_id, lot_number, pick_sequence,"
+        " quantity_to_pick, quantity_picked, tote_number, status, picked_by, picked_at, scan_confirmed)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " ON CONFLICT (pick_task_id) DO UPDATE SET quantity_to_pick = EXCLUDED.quantity_to_pick,"
+        " quantity_picked = EXCLUDED.quantity_picked, status = EXCLUDED.status, picked_by = EXCLUDED.picked_by,"
+        " picked_at = EXCLUDED.picked_at, scan_confirmed = EXCLUDED.scan_confirmed",
+        [
+            (
+                t["pick_task_id"],
+                batch_id,
+                t["item_id"],
+                t["bin_id"],
+                t["lot_number"],
+                t["pick_sequence"],
+                t["quantity_to_pick"],
+                t["quantity_picked"],
+                t["tote_number"],
+                t["status"],
+                t["picked_by"],
+                _time(t["picked_at"]),
+                t["scan_confirmed"],
+            )
+            for t in tasks
+        ],
+    )
+    await connection.execute(
+        "DELETE FROM pick_task_shares WHERE pick_task_id = ANY($1::int[])", [t["pick_task_id"] for t in tasks]
+    )
+    await connection.executemany(
+        "INSERT INTO pick_task_shares (pick_task_id, so_id, so_line_id, quantity, quantity_picked, short_quantity)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (t["pick_task_id"], s["so_id"], s["so_line_id"], s["quantity"], s["quantity_picked"], s["short_quantity"])
+            for t in tasks
+            for s in t["shares"]
+        ],
+    )
+
+
+async def _short_pick(connection: Connection, batch: dict[str, Any], short: dict[str, Any]) -> None:
+    await connection.execute(
+        "INSERT INTO short_picks (pick_task_id, batch_id, warehouse_id, item_id, bin_id, lot_number,"
+        " quantity_to_pick, quantity_picked, shortage, reported_by, reported_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        short["pick_task_id"],
+        batch["batch_id"],
+        batch["warehouse_id"],
+        short["item_id"],
+        short["bin_id"],
+        short["lot_number"],
+        short["quantity_to_pick"],
+        short["quantity_picked"],
+        short["shortage"],
+        short["reported_by"],
+        _time(short["reported_at"]),
+    )
+
+
+async def apply_picking_event(connection: Connection, event: CloudEvent) -> None:
+    if event.type not in _BATCH_EVENTS:
+        return
+    data = event.data
+    batch = data["batch"]
+    await _batch(connection, batch)
+    if data["orders"]:
+        await connection.executemany(
+            "INSERT INTO pick_batch_orders (batch_id, so_id, tote_number, position) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT DO NOTHING",
+            [(batch["batch_id"], o["so_id"], o["tote_number"], o["position"]) for o in data["orders"]],
+        )
+    if data["tasks"]:
+        await _tasks(connection, batch["batch_id"], data["tasks"])
+    if data["short_pick"] is not None:
+        await _short_pick(connection, batch, data["short_pick"])

@@ -1,0 +1,1 @@
+"""Canonical records from the inbound service, as inventory applies them (pure: no I/O)."""

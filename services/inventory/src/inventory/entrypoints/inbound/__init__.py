@@ -1,0 +1,1 @@
+"""The Kafka worker that applies the inbound service's canonical records."""

@@ -1,0 +1,46 @@
+"""Kafka worker: `inbound.record_accepted` events become inventory records, each answered with its outcome.
+
+Delivery is at least once; the platform's idempotent consumer records each
+event id with its effect, so a redelivered record is applied once. Other
+event types on the inbound topic (including the outcomes this worker emits)
+are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from canonical.db import Connection
+from canonical.events.envelope import CloudEvent
+from canonical.events.factory import CommandContext
+from canonical.events.registry import topic_name
+from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
+from canonical.web.runtime import ServiceRuntime
+from inventory.adapters.inbound.unit_of_work import SavepointUnitOfWork
+from inventory.domain.inbound.records import AcceptedRecord
+from inventory.entrypoints.dependencies import PROJECTORS
+from inventory.service_layer.inbound.apply import apply_accepted
+
+CONSUMER_NAME = "inventory-inbound-apply"
+INBOUND_CONTEXT = "inbound"
+ACCEPTED = "inbound.record_accepted"
+SYSTEM_ACTOR = "system:inbound"
+
+
+def context_of(event: CloudEvent) -> CommandContext:
+    """The inventory events a record causes keep the caller's request chain and name the record's event."""
+    return CommandContext(
+        request_id=event.correlationid or event.id, actor=event.actor or SYSTEM_ACTOR, causation_id=event.id
+    )
+
+
+def inbound_apply_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
+    async def apply_batch(connection: Connection, events: Sequence[CloudEvent]) -> None:
+        uow = SavepointUnitOfWork(connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS)
+        for event in events:
+            if event.type == ACCEPTED:
+                await apply_accepted(AcceptedRecord.from_event(event.id, event.data), uow, context_of(event))
+
+    topic = topic_name(runtime.settings.kafka_topic_prefix, INBOUND_CONTEXT)
+    config = ConsumerConfig(CONSUMER_NAME, [topic], runtime.settings.kafka_bootstrap_servers)
+    return IdempotentConsumer(config, runtime.pool, apply_batch)

@@ -1,0 +1,1 @@
+"""Sales-order HTTP endpoints (admin) and the scanner SO lookup."""

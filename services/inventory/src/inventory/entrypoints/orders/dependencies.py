@@ -1,0 +1,10 @@
+"""The unit of work fulfilment handlers need: the inventory one, which also carries orders and picking."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from inventory.entrypoints.dependencies import unit_of_work
+from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
+
+FulfilmentUow = Annotated[FulfilmentUnitOfWork, Depends(unit_of_work)]

@@ -1,0 +1,1 @@
+"""Picking HTTP endpoints: batches, waves, walk path, confirm and short (any role, within warehouse scope)."""

@@ -1,0 +1,1 @@
+"""Packing and shipping HTTP endpoints (any role, within warehouse scope)."""

@@ -1,0 +1,1 @@
+"""Cycle-count commands."""

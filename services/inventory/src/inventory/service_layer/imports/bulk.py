@@ -1,0 +1,253 @@
+"""Bulk import: every row through the same command handler the API uses, all in one transaction.
+
+Each row runs behind a savepoint, so a refused row (duplicate SKU, unknown zone, ...) is skipped
+and reported while the others stand; the whole import commits or nothing does, and a dry run
+does everything and then rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from canonical.errors import DomainError
+from canonical.events.factory import CommandContext
+from inventory.domain.events import DomainEvent
+from inventory.domain.imports import Row, RowError, RowRejected, check_entity_type, check_records, rows_of
+from inventory.domain.receiving.purchase_order import NewLine
+from inventory.domain.stock.adjustment import DirectAdjustment
+from inventory.service_layer.catalog.bins import handle_create_bin
+from inventory.service_layer.catalog.items import handle_create_item
+from inventory.service_layer.receiving.purchase_orders import handle_create_purchase_order
+from inventory.service_layer.stock.adjustments import handle_direct_adjustment
+from inventory.service_layer.unit_of_work import (
+    CatalogRepository,
+    ImportUnitOfWork,
+    ReceivingRepository,
+    StockRepository,
+)
+
+OPENING_STOCK_REASON = "Opening stock (import)"
+
+# Checks a row's fields as the API's own body would be checked; raises RowRejected.
+Validate = Callable[[Mapping[str, Any]], dict[str, Any]]
+# Told (rows done, rows in all) every PROGRESS_EVERY rows while an import runs.
+Progress = Callable[[int, int], Awaitable[None]]
+PROGRESS_EVERY = 100
+
+
+class ImportNotAvailable(DomainError):
+    status = 501
+    code = "import_not_available"
+
+
+class _Joined:
+    """The import's open unit of work, lent to a handler that opens its own: entering joins it."""
+
+    def __init__(self, outer: ImportUnitOfWork) -> None:
+        self._outer = outer
+
+    @property
+    def catalog(self) -> CatalogRepository:
+        return self._outer.catalog
+
+    @property
+    def stock(self) -> StockRepository:
+        return self._outer.stock
+
+    @property
+    def receiving(self) -> ReceivingRepository:
+        return self._outer.receiving
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None  # the outer transaction (or the row's savepoint) decides
+
+    async def lock(self, name: str, *, shared: bool = False) -> None:
+        await self._outer.lock(name, shared=shared)
+
+    async def lock_stream(self, stream_id: str) -> int:
+        return await self._outer.lock_stream(stream_id)
+
+    async def record(
+        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
+    ) -> Sequence[object]:
+        return await self._outer.record(stream_id, expected_version, events, context)
+
+
+@dataclass
+class _Outcome:
+    total: int
+    imported: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class _DryRun(Exception):
+    """Raised to roll the import back once it has run."""
+
+
+async def _row(uow: ImportUnitOfWork, outcome: _Outcome, rows: Sequence[Row], apply: Awaitable[None]) -> None:
+    """Apply one row (or one group of rows) behind a savepoint; a refusal is reported on each row."""
+    try:
+        async with uow.imports.savepoint():
+            await apply
+    except (DomainError, RowRejected) as refused:
+        text = refused.legacy_error if isinstance(refused, DomainError) else str(refused)
+        outcome.errors += [RowError(row.row, text) for row in rows]
+    else:
+        outcome.imported += len(rows)
+
+
+async def _item(row: Row, validate: Validate, uow: ImportUnitOfWork, context: CommandContext) -> None:
+    values = dict(row.values)
+    quantity = values.pop("quantity", 0)
+    home = None
+    if "default_bin" in values:
+        code = values.pop("default_bin")
+        home = await uow.imports.bin_by_code(code)
+        if home is None:
+            raise RowRejected(f"default_bin {code!r} not found")
+    if quantity < 0:
+        raise RowRejected("quantity must not be negative")
+    fields = validate({**values, "default_bin_id": home[0] if home else None})
+    joined = _Joined(uow)
+    created = await handle_create_item(fields, joined, context)
+    if quantity > 0 and home is not None:
+        bin_id, warehouse_id = home
+        opening = DirectAdjustment(warehouse_id, bin_id, created["item_id"], "ADD", quantity, OPENING_STOCK_REASON)
+        await handle_direct_adjustment(opening, joined, context)
+
+
+async def _bin(row: Row, validate: Validate, uow: ImportUnitOfWork, context: CommandContext) -> None:
+    values = dict(row.values)
+    reference = values.pop("zone", None)
+    if "zone_id" in values:
+        zone_warehouse = await uow.imports.zone_warehouse(values["zone_id"])
+        found = None if zone_warehouse is None else (values["zone_id"], zone_warehouse)
+    elif reference is not None:
+        found = await uow.imports.zone_by_reference(reference)
+    else:
+        raise RowRejected("zone or zone_id required")
+    if found is None:
+        raise RowRejected(f"zone {reference or values['zone_id']!r} not found")
+    zone_id, warehouse_id = found
+    if values.setdefault("warehouse_id", warehouse_id) != warehouse_id:
+        raise RowRejected("the zone is in another warehouse")
+    values.setdefault("bin_barcode", values["bin_code"])
+    await handle_create_bin(validate({**values, "zone_id": zone_id}), _Joined(uow), context)
+
+
+async def _purchase_orders(
+    rows: Sequence[Row],
+    default_warehouse: int | None,
+    validate: Validate,
+    uow: ImportUnitOfWork,
+    outcome: _Outcome,
+    context: CommandContext,
+) -> None:
+    """One row is one line; the rows of one number make one new OPEN order (lines in row order).
+
+    Unlike v1.7, rows never append lines to an order that existed before the import (that
+    could reopen the count of a RECEIVED or CLOSED order): they are refused as duplicates.
+    """
+    groups: dict[str, list[tuple[Row, NewLine]]] = {}
+    headers: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        values = row.values
+        try:
+            warehouse_id = values.get("warehouse_id", default_warehouse)
+            if warehouse_id is None:
+                raise RowRejected("warehouse_id required (in the row or the request)")
+            if values["quantity"] <= 0:
+                raise RowRejected("quantity must be greater than 0")
+            item_id = await uow.imports.item_id_by_sku(values["sku"])
+            if item_id is None:
+                raise RowRejected(f"SKU {values['sku']!r} not found")
+            header = headers.setdefault(
+                values["po_number"],
+                {
+                    "po_number": values["po_number"],
+                    "warehouse_id": warehouse_id,
+                    "vendor_name": values.get("vendor_name"),
+                    "expected_date": values.get("expected_date"),
+                },
+            )
+            if header["warehouse_id"] != warehouse_id:
+                raise RowRejected(f"{values['po_number']} is in warehouse {header['warehouse_id']} on an earlier row")
+        except RowRejected as rejected:
+            outcome.errors.append(RowError(row.row, str(rejected)))
+            continue
+        groups.setdefault(values["po_number"], []).append((row, NewLine(item_id, values["quantity"])))
+    for number, members in groups.items():
+        lines = [line for _, line in members]
+        await _row(
+            uow, outcome, [row for row, _ in members], _purchase_order(headers[number], lines, validate, uow, context)
+        )
+
+
+async def _purchase_order(
+    header: dict[str, Any], lines: list[NewLine], validate: Validate, uow: ImportUnitOfWork, context: CommandContext
+) -> None:
+    body = [{"item_id": line.item_id, "quantity_ordered": line.quantity_ordered} for line in lines]
+    fields = validate({**header, "lines": body})
+    await handle_create_purchase_order(fields, lines, _Joined(uow), context)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    entity_type: str
+    rows: list[Row]
+    rejected: list[RowError]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + len(self.rejected)
+
+
+def prepare_import(entity_type: str, records: Any) -> Prepared:
+    """The checks that refuse a whole import (4xx before anything runs), then each row's own verdict."""
+    if check_entity_type(entity_type) == "sales-orders":
+        raise ImportNotAvailable("Sales-order import is not available yet; import items, bins and purchase orders.")
+    rows, rejected = rows_of(entity_type, check_records(records))
+    return Prepared(entity_type, rows, rejected)
+
+
+async def handle_import(
+    prepared: Prepared,
+    validate: Validate,
+    default_warehouse: int | None,
+    uow: ImportUnitOfWork,
+    context: CommandContext,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    entity_type, rows = prepared.entity_type, prepared.rows
+    outcome = _Outcome(total=prepared.total, errors=list(prepared.rejected))
+    try:
+        async with uow:
+            if entity_type == "purchase-orders":
+                await _purchase_orders(rows, default_warehouse, validate, uow, outcome, context)
+            else:
+                one = _item if entity_type == "items" else _bin
+                for done, row in enumerate(rows, start=1):
+                    await _row(uow, outcome, [row], one(row, validate, uow, context))
+                    if progress is not None and done % PROGRESS_EVERY == 0:
+                        await progress(len(prepared.rejected) + done, prepared.total)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    errors = sorted(outcome.errors, key=lambda e: e.row)
+    verb = "would be imported" if dry_run else "imported"
+    return {
+        "message": f"{outcome.imported} of {outcome.total} {entity_type} rows {verb}",
+        "total": outcome.total,
+        "imported": outcome.imported,
+        "skipped": len(errors),
+        "errors": [{"row": e.row, "error": e.error} for e in errors],
+        "dry_run": dry_run,
+    }

@@ -1,0 +1,88 @@
+"""Booking fulfilment's stock effects: allocate, release, pick out, return, hold; one command, many streams.
+
+Locks follow the global order (items, bins, then stock streams) after the
+caller's order and batch locks; every decision reads the position under its
+stream lock, so the ledger's rules (no over-allocation, nothing negative)
+hold however many pickers and batches compete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from canonical.events.factory import CommandContext
+from inventory.domain.catalog.bin import Bin
+from inventory.domain.catalog.item import Item
+from inventory.domain.events import DomainEvent
+from inventory.domain.stock.ledger import (
+    Lot,
+    Movement,
+    Place,
+    Position,
+    add_stock,
+    allocate_stock,
+    release_stock,
+    remove_stock,
+    stock_stream,
+)
+from inventory.service_layer.stock.positions import lock_bins, lock_items, lock_stock_streams
+from inventory.service_layer.unit_of_work import UnitOfWork
+
+Spot = tuple[int, int, str | None]  # (bin_id, item_id, lot_number)
+
+
+class StockBooking:
+    def __init__(self, uow: UnitOfWork, warehouse_id: int, context: CommandContext, now: datetime) -> None:
+        self._uow = uow
+        self._warehouse_id = warehouse_id
+        self._context = context
+        self._now = now
+        self._versions: dict[tuple[int, int], int] = {}
+        self.items: dict[int, Item] = {}
+        self.bins: dict[int, Bin | None] = {}
+
+    async def lock(self, spots: Iterable[Spot]) -> None:
+        spots = list(spots)
+        self.items.update(await lock_items(self._uow, *(item_id for _, item_id, _ in spots)))
+        self.bins.update(await lock_bins(self._uow, *(bin_id for bin_id, _, _ in spots)))
+        self._versions.update(await lock_stock_streams(self._uow, ((b, i) for b, i, _ in spots)))
+
+    async def _record(self, spot: Spot, *events: DomainEvent) -> None:
+        key = (spot[0], spot[1])
+        await self._uow.record(stock_stream(*key), self._versions[key], events, self._context)
+        self._versions[key] += len(events)
+
+    async def _position(self, spot: Spot) -> Position | None:
+        return await self._uow.stock.position(*spot)
+
+    async def allocate(self, spot: Spot, quantity: int, movement: Movement) -> None:
+        await self._record(spot, allocate_stock(await self._position(spot), quantity, movement, self._now))
+
+    async def release(self, spot: Spot, quantity: int, movement: Movement) -> None:
+        if quantity:
+            await self._record(spot, release_stock(await self._position(spot), quantity, movement, self._now))
+
+    async def pick(self, spot: Spot, allocated: int, picked: int, held: int, movement: Movement) -> None:
+        """Units leave at pick (v1.7 G.3): the task's allocation is released and what was picked removed;
+        units found missing are allocated again to a hold, so nobody is promised them before a count.
+
+        One read and one append: each decision sees the position the previous one leaves.
+        """
+        position = await self._position(spot)
+        events = [release_stock(position, allocated, movement, self._now)]
+        position = position and replace(position, allocated=position.allocated - allocated)
+        if picked:
+            events.append(remove_stock(position, picked, Lot(spot[2]), movement, self._now))
+            position = position and replace(position, on_hand=position.on_hand - picked)
+        if held:
+            hold = Movement("short_pick_hold", movement.reference_type, movement.reference_id)
+            events.append(allocate_stock(position, held, hold, self._now))
+        await self._record(spot, *events)
+
+    async def put_back(self, spot: Spot, quantity: int, movement: Movement) -> None:
+        """Picked units of a cancelled order return to the bin they came from."""
+        if quantity:
+            place = Place(self._warehouse_id, spot[0], spot[1])
+            await self._record(spot, add_stock(place, quantity, Lot(spot[2]), movement, self._now))

@@ -1,0 +1,165 @@
+"""Inventory control through the gateway: counts, a second admin's approval, reports, imports, the snapshot."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import inventory.entrypoints.app as inventory_app
+import inventory.settings
+from canonical.testing import (
+    eventually,
+    generate_identity_keys,
+    kafka_bootstrap,
+    prepare_test_database,
+    require_test_database,
+    serving,
+    unique_topic_prefix,
+    wipe_tables,
+)
+from gateway.entrypoints.app import create_app
+from gateway.testing import Gateway, gateway_settings
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = Path(__file__).parents[2] / "services"
+
+
+@dataclass(frozen=True)
+class Floor:
+    gateway: Gateway
+    warehouse_id: int
+    bin_id: int
+
+
+@pytest.fixture
+async def floor() -> AsyncIterator[Floor]:
+    keys = generate_identity_keys()
+    inventory_db, gateway_db = require_test_database("inventory"), require_test_database("gateway")
+    for database, service in ((inventory_db, "inventory"), (gateway_db, "gateway")):
+        await prepare_test_database(database, SERVICES / service / "migrations")
+        await wipe_tables(database.admin_url)
+    inventory_settings = inventory.settings.Settings(
+        database_url=inventory_db.app_url,
+        kafka_bootstrap_servers=kafka_bootstrap(),
+        kafka_topic_prefix=unique_topic_prefix(),
+        sentry_internal_verify_key=keys.public_setting,
+    )
+    async with serving(inventory_app.create_app(inventory_settings)) as inventory_url:
+        settings = gateway_settings(gateway_db, keys, inventory_url=inventory_url)
+        async with serving(create_app(settings)) as gateway_url:
+            gateway = Gateway(gateway_url, gateway_db, keys, settings)
+
+            async def seeded() -> bool:
+                return bool(await gateway.sql("SELECT 1 FROM users"))
+
+            await eventually(seeded)
+            async with gateway.client(headers=await gateway.bearer()) as admin:
+                code = f"C{uuid.uuid4().hex[:6]}"
+                wh = (
+                    await admin.post("/api/admin/warehouses", json={"warehouse_code": code, "warehouse_name": "C"})
+                ).json()
+                zone = await admin.post(
+                    "/api/admin/zones",
+                    json={
+                        "warehouse_id": wh["warehouse_id"],
+                        "zone_code": "PICK",
+                        "zone_name": "Pick",
+                        "zone_type": "PICKING",
+                    },
+                )
+                shelf = await admin.post(
+                    "/api/admin/bins",
+                    json={
+                        "warehouse_id": wh["warehouse_id"],
+                        "zone_id": zone.json()["zone_id"],
+                        "bin_code": "A-01-01",
+                        "bin_barcode": "A-01-01",
+                    },
+                )
+                assert shelf.status_code == 201, shelf.text
+            yield Floor(gateway, wh["warehouse_id"], shelf.json()["bin_id"])
+
+
+async def test_a_counted_variance_is_approved_by_a_second_admin_and_reported(floor: Floor) -> None:
+    gateway = floor.gateway
+    await gateway.add_user("auditor", role="ADMIN")
+    await gateway.add_user("counter", warehouse_ids=[floor.warehouse_id], allowed_functions=["count"])
+    async with gateway.client(headers=await gateway.bearer()) as admin:
+        imported = await admin.post(
+            "/api/admin/import/items",
+            json={"csv": 'sku,name,default_bin,quantity\nTST-001,"Fly, dry",A-01-01,50\nTST-002,=cmd(),,\n'},
+        )
+        assert imported.status_code == 200, imported.text
+        assert (imported.json()["imported"], imported.json()["skipped"]) == (1, 1)
+        assert (
+            await admin.put("/api/admin/settings", json={"settings": {"require_count_approval_separation": "true"}})
+        ).status_code == 200
+
+    async with gateway.client(headers=await gateway.bearer("counter")) as counter:
+        created = await counter.post(
+            "/api/inventory/cycle-count/create", json={"warehouse_id": floor.warehouse_id, "bin_ids": [floor.bin_id]}
+        )
+        assert created.status_code == 200, created.text
+        count_id = created.json()["counts"][0]["count_id"]
+        line = (await counter.get(f"/api/inventory/cycle-count/{count_id}")).json()["lines"][0]
+        assert (line["sku"], line["expected_quantity"]) == ("TST-001", 50)
+        submitted = await counter.post(
+            "/api/inventory/cycle-count/submit",
+            json={"count_id": count_id, "lines": [{"count_line_id": line["count_line_id"], "counted_quantity": 47}]},
+        )
+        assert submitted.json()["status"] == "VARIANCE"
+        adjustment_id = submitted.json()["summary"]["adjustments"][0]["adjustment_id"]
+        assert (await counter.get("/api/admin/adjustments/pending")).status_code == 403
+
+    async with gateway.client(headers=await gateway.bearer("auditor")) as auditor:
+        board = (await auditor.get("/api/admin/dashboard", params={"warehouse_id": floor.warehouse_id})).json()
+        assert board["pending_adjustments"] == 1
+        review = {"decisions": [{"adjustment_id": adjustment_id, "action": "approve"}]}
+        approved = await auditor.post("/api/admin/adjustments/review", json=review)
+        assert approved.json()["approved"] == 1
+        listed = (await auditor.get("/api/admin/inventory", params={"warehouse_id": floor.warehouse_id})).json()
+        assert [(r["sku"], r["quantity_on_hand"]) for r in listed["inventory"]] == [("TST-001", 47)]
+        assert listed["inventory"][0]["last_counted_at"] is not None
+
+
+async def test_an_api_token_pages_the_inventory_snapshot(floor: Floor) -> None:
+    gateway = floor.gateway
+    async with gateway.client(headers=await gateway.bearer()) as admin:
+        await admin.post(
+            "/api/admin/import/items",
+            json={
+                "records": [{"sku": f"S-{n}", "name": "s", "default_bin": "A-01-01", "qty": n + 1} for n in range(3)]
+            },
+        )
+        issued = await admin.post(
+            "/api/admin/tokens",
+            json={
+                "token_name": "erp-snapshot",
+                "warehouse_ids": [floor.warehouse_id],
+                "endpoints": ["snapshot.inventory"],
+            },
+        )
+        assert issued.status_code == 201, issued.text
+        # People cannot reach the machine API.
+        assert (
+            await admin.get("/api/v1/snapshot/inventory", params={"warehouse_id": floor.warehouse_id})
+        ).status_code in {401, 403}
+    rows: list[dict[str, Any]] = []
+    async with gateway.client(headers={"X-WMS-Token": issued.json()["token"]}) as machine:
+        params: dict[str, Any] = {"warehouse_id": floor.warehouse_id, "limit": 2}
+        while True:
+            page = await machine.get("/api/v1/snapshot/inventory", params=params)
+            assert page.status_code == 200, page.text
+            rows += page.json()["rows"]
+            if page.json()["next_cursor"] is None:
+                break
+            params["cursor"] = page.json()["next_cursor"]
+        foreign = await machine.get("/api/v1/snapshot/inventory", params={"warehouse_id": floor.warehouse_id + 1})
+        assert foreign.status_code == 403
+    assert sorted(r["quantity_on_hand"] for r in rows) == [1, 2, 3]

@@ -684,6 +684,8 @@ def pg_conf(port: int) -> str:
         "password_encryption = 'scram-sha-256'\n"
         "# Dev data: losing the last commits on a crash is fine (no corruption), slow tests are not.\n"
         "synchronous_commit = off\n"
+        "# Every service, test session and benchmark keeps its own pool; 100 runs out when they overlap.\n"
+        "max_connections = 300\n"
     )
 
 
@@ -922,14 +924,14 @@ def truthy(value: str | None) -> bool:
 
 
 def seed(settings: Mapping[str, str]) -> None:
-    if truthy(os.environ.get("SKIP_SEED")) or truthy(settings.get("SKIP_SEED")):
-        say("SKIP_SEED is set: no demo data")
-        return
+    """Demo data, or with SKIP_SEED the minimal layout: the seed reads SKIP_SEED itself and picks the variant."""
     if not (ROOT / "services/inventory/src/inventory/entrypoints/seed.py").exists():
         warn("services/inventory has no seed entry point yet: no demo data")
         return
-    say("seeding demo data")
+    minimal = truthy(os.environ.get("SKIP_SEED")) or truthy(settings.get("SKIP_SEED"))
+    say("SKIP_SEED is set: minimal layout, no demo data" if minimal else "seeding demo data")
     env = {**os.environ, **settings, "DATABASE_URL": require(settings, "INVENTORY_DATABASE_URL")}
+    env["SKIP_SEED"] = "true" if minimal else "false"
     run([VENV_BIN / "python", "-m", "inventory.entrypoints.seed"], env=env)
 
 

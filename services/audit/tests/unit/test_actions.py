@@ -92,6 +92,13 @@ def test_every_registered_event_type_has_a_naming_rule(event_type: str) -> None:
         ("inbound.record_applied", {"resource": "items"}, ("INBOUND_RECORD_APPLY", "INBOUND_ITEMS")),
         ("inbound.source_system_allowlisted", {}, ("INBOUND_ALLOWLIST_ADD", "INBOUND_SOURCE_SYSTEM")),
         ("inbound.source_system_removed", {}, ("INBOUND_ALLOWLIST_REMOVE", "INBOUND_SOURCE_SYSTEM")),
+        # Connector registry and consumer groups (§4.5, V-221): v1.7's names.
+        ("connector_registry.created", {}, ("CONNECTOR_REGISTRY_CREATE", "CONNECTOR")),
+        ("connector_registry.updated", {}, ("CONNECTOR_REGISTRY_UPDATE", "CONNECTOR")),
+        ("connector_registry.deleted", {}, ("CONNECTOR_REGISTRY_DELETE", "CONNECTOR")),
+        ("consumer_group.created", {}, ("CONSUMER_GROUP_CREATE", "CONSUMER_GROUP")),
+        ("consumer_group.updated", {}, ("CONSUMER_GROUP_UPDATE", "CONSUMER_GROUP")),
+        ("consumer_group.deleted", {}, ("CONSUMER_GROUP_DELETE", "CONSUMER_GROUP")),
         # Webhooks: v1.7's names, the rest by the generic webhook.<noun>_<verb> rule.
         ("webhook.subscription_created", {}, ("WEBHOOK_SUBSCRIPTION_CREATE", "WEBHOOK_SUBSCRIPTION")),
         ("webhook.subscription_updated", {}, ("WEBHOOK_SUBSCRIPTION_UPDATE", "WEBHOOK_SUBSCRIPTION")),

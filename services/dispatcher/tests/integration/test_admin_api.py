@@ -51,6 +51,7 @@ async def test_creation_shows_the_secret_once_and_reads_never_do(dispatcher: Dis
     created = response.json()
     assert set(created) == {
         "subscription_id",
+        "connector_id",
         "display_name",
         "delivery_url",
         "subscription_filter",

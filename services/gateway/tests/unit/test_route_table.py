@@ -63,6 +63,8 @@ def test_inbound_admin_paths_and_the_rest_of_the_api_go_where_they_belong() -> N
     assert TABLE.upstream_for("/api/admin/inbound/source-systems/erp").name == "inbound"
     assert TABLE.upstream_for("/api/admin/inbound/activity").name == "inbound"
     assert TABLE.upstream_for("/api/admin/webhook-errors").name == "dispatcher"
+    assert TABLE.upstream_for("/api/admin/connector-registry/erp").name == "dispatcher"
+    assert TABLE.upstream_for("/api/admin/connectors/erp").name == "connectors"  # the connectors framework's own
     assert TABLE.upstream_for("/api/admin/warehouses").name == "inventory"
     assert TABLE.upstream_for("/api/admin/inboundx").name == "inventory"  # a prefix with its slash
 

@@ -127,6 +127,9 @@ _FAMILIES: dict[str, Family] = {
     "webhook": Family(
         "WEBHOOK_SUBSCRIPTION", prefix="WEBHOOK", verbs={"subscription_secret_rotated": "WEBHOOK_SECRET_ROTATE"}
     ),
+    # Polling owners and cursors (integration-security 4.5, V-221).
+    "connector_registry": Family("CONNECTOR", prefix="CONNECTOR_REGISTRY"),
+    "consumer_group": Family("CONSUMER_GROUP"),
     "inbound": Family(
         "INBOUND_SOURCE_SYSTEM",
         prefix="INBOUND",

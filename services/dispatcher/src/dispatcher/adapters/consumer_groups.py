@@ -21,7 +21,7 @@ async def get_group(connection: Connection, group_id: str, *, for_update: bool =
         f"SELECT {_COLUMNS} FROM consumer_groups WHERE consumer_group_id = $1{lock}",  # noqa: S608
         group_id,
     )
-    return None if row is None else dict(row.items())
+    return None if row is None else _view(row)
 
 
 async def list_groups(connection: Connection) -> list[dict[str, Any]]:
@@ -54,22 +54,25 @@ async def insert_group(
 
 async def update_group_subscription(
     connection: Connection, group_id: str, subscription: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
+    """Change the filter of a group the caller has locked (`get_group(for_update=True)`)."""
     row = await connection.fetchrow(
         f"UPDATE consumer_groups SET subscription = $2, updated_at = now() WHERE consumer_group_id = $1"  # noqa: S608
         f" RETURNING {_COLUMNS}",
         group_id,
         subscription,
     )
-    return None if row is None else _view(row)
+    return _view(row)
 
 
-async def delete_group(connection: Connection, group_id: str, deleted_by: str) -> bool:
+async def delete_group(connection: Connection, group_id: str, deleted_by: str) -> dict[str, Any] | None:
+    """The deleted group (None when there was none); its cursor stays behind in a tombstone."""
     row = await connection.fetchrow(
-        "DELETE FROM consumer_groups WHERE consumer_group_id = $1 RETURNING last_cursor, connector_id", group_id
+        f"DELETE FROM consumer_groups WHERE consumer_group_id = $1 RETURNING {_COLUMNS}",  # noqa: S608
+        group_id,
     )
     if row is None:
-        return False
+        return None
     await connection.execute(
         "INSERT INTO consumer_groups_tombstones (consumer_group_id, last_cursor_at_delete, connector_id, deleted_by)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT (consumer_group_id) DO UPDATE SET"
@@ -80,7 +83,7 @@ async def delete_group(connection: Connection, group_id: str, deleted_by: str) -
         row["connector_id"],
         deleted_by,
     )
-    return True
+    return _view(row)
 
 
 async def advance_cursor(connection: Connection, group_id: str, cursor: int) -> int:

@@ -13,9 +13,9 @@ from canonical.db import Connection
 from dispatcher.domain.endpoint_health import EndpointHealth
 
 _SUBSCRIPTION_COLUMNS = (
-    "subscription_id, display_name, delivery_url, subscription_filter, status, pause_reason, signature_profile,"
-    " rate_limit_per_second, max_concurrency, dlq_ceiling, pending_ceiling, consecutive_failures, breaker_open_until,"
-    " created_at, updated_at"
+    "subscription_id, connector_id, display_name, delivery_url, subscription_filter, status, pause_reason,"
+    " signature_profile, rate_limit_per_second, max_concurrency, dlq_ceiling, pending_ceiling, consecutive_failures,"
+    " breaker_open_until, created_at, updated_at"
 )
 _ATTEMPT_COLUMNS = (
     "delivery_id, event_id, event_type, run, attempt_number, status, scheduled_at, attempted_at, completed_at,"

@@ -45,6 +45,7 @@ NO_STORE = {"cache-control": "no-store"}  # responses that carry a secret
 
 EventTypeName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DISPLAY_NAME_LENGTH)]
+ConnectorId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DELIVERY_URL_LENGTH)]
 
 
@@ -70,6 +71,7 @@ class SubscriptionOptionsIn(BaseModel):
 
 
 class CreateSubscriptionIn(SubscriptionOptionsIn):
+    connector_id: ConnectorId | None = None
     display_name: DisplayName
     delivery_url: Url
     subscription_filter: SubscriptionFilterIn = Field(default_factory=SubscriptionFilterIn)
@@ -78,6 +80,7 @@ class CreateSubscriptionIn(SubscriptionOptionsIn):
         return SubscriptionFields(
             display_name=self.display_name,
             delivery_url=self.delivery_url,
+            connector_id=self.connector_id,
             subscription_filter=self.subscription_filter.to_domain(),
             signature_profile=None if self.signature_profile is None else self.signature_profile.value,
             rate_limit_per_second=self.rate_limit_per_second,

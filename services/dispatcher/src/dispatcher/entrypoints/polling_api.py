@@ -1,4 +1,4 @@
-"""The polling API `/api/v1/events` and the consumer groups' admin (v1.7 §4.4, §4.5)."""
+"""The polling API `/api/v1/events` (v1.7 §4.4); the consumer groups' admin is in registry_api."""
 
 from __future__ import annotations
 
@@ -12,20 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from canonical.errors import DomainError, NotFound
 from canonical.events.registry import UnknownEventType
-from canonical.web.identity import AdminIdentity, CurrentIdentity
+from canonical.web.identity import CurrentIdentity
 from canonical.web.runtime import ServiceRuntime
-from dispatcher.adapters.consumer_groups import list_groups
 from dispatcher.domain.polling import DEFAULT_PAGE, MAX_PAGE, EventScope
-from dispatcher.entrypoints.admin_api import SubscriptionFilterIn
 from dispatcher.entrypoints.dependencies import pool, runtime
-from dispatcher.service_layer.polling import (
-    PollRequest,
-    handle_ack,
-    handle_create_group,
-    handle_delete_group,
-    handle_poll,
-    handle_update_group,
-)
+from dispatcher.service_layer.polling import PollRequest, handle_ack, handle_poll
 
 router = APIRouter(tags=["events"])
 
@@ -104,45 +95,3 @@ async def event_schema(event_type: str, version: int, identity: CurrentIdentity,
     except UnknownEventType:
         raise UnknownSchema() from None
     return JSONResponse(json.loads(json.dumps(schema)), media_type="application/schema+json")
-
-
-class CreateGroupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    consumer_group_id: GroupId
-    connector_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    subscription: SubscriptionFilterIn = Field(default_factory=SubscriptionFilterIn)
-    acknowledge_replay: bool = False
-
-
-class UpdateGroupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    subscription: SubscriptionFilterIn
-
-
-@router.post("/api/admin/consumer-groups", status_code=201)
-async def create_group(body: CreateGroupIn, _: AdminIdentity, db: Pool) -> dict[str, Any]:
-    return await handle_create_group(
-        db,
-        body.consumer_group_id,
-        body.connector_id,
-        body.subscription.to_domain(),
-        acknowledge_replay=body.acknowledge_replay,
-    )
-
-
-@router.get("/api/admin/consumer-groups")
-async def get_groups(_: AdminIdentity, db: Pool) -> dict[str, Any]:
-    async with db.acquire() as connection:
-        return {"consumer_groups": await list_groups(connection)}
-
-
-@router.patch("/api/admin/consumer-groups/{group_id}")
-async def update_group(group_id: str, body: UpdateGroupIn, _: AdminIdentity, db: Pool) -> dict[str, Any]:
-    return await handle_update_group(db, group_id, body.subscription.to_domain())
-
-
-@router.delete("/api/admin/consumer-groups/{group_id}")
-async def delete_group(group_id: str, admin: AdminIdentity, db: Pool) -> dict[str, Any]:
-    return await handle_delete_group(db, group_id, admin.subject)

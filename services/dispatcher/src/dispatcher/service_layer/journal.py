@@ -1,9 +1,10 @@
-"""Subscription changes as events: appended with the outbox in the caller's transaction (the audit log reads them).
+"""Admin changes as events: appended with the outbox in the caller's transaction (the audit log reads them).
 
-One stream per subscription (`webhook_subscription-<id>`). Callers hold the
-subscription's row lock (or have just inserted the row), so reading the
-stream's version and appending cannot race another change of the same
-subscription. No event carries a secret or a full delivery URL.
+One stream per aggregate: `webhook_subscription-<id>`, `connector-<id>`,
+`consumer_group-<id>`. Callers hold the aggregate's row lock (or have just
+inserted the row), so reading the stream's version and appending cannot race
+another change of the same aggregate. No event carries a secret or a full
+delivery URL.
 """
 
 from __future__ import annotations
@@ -32,10 +33,31 @@ def system_context() -> CommandContext:
 
 
 @dataclass(frozen=True)
-class SubscriptionJournal:
+class Journal:
+    """Appends the dispatcher's admin changes to their aggregate's stream (the audit log reads them)."""
+
     writer: EventWriter
     registry: EventRegistry
 
+    async def append(
+        self,
+        connection: Connection,
+        stream_id: str,
+        events: Sequence[tuple[str, dict[str, Any]]],
+        context: CommandContext,
+    ) -> None:
+        """Append `(event type, data)` pairs to `stream_id` (nothing when empty); the caller holds the row lock."""
+        if not events:
+            return
+        built = [
+            new_event(self.registry.latest(event_type), data, source=SOURCE, subject=stream_id, context=context)
+            for event_type, data in events
+        ]
+        await self.writer.append(connection, stream_id, await stream_version(connection, stream_id), built)
+
+
+@dataclass(frozen=True)
+class SubscriptionJournal(Journal):
     async def record(
         self,
         connection: Connection,
@@ -43,18 +65,10 @@ class SubscriptionJournal:
         events: Sequence[tuple[str, dict[str, Any]]],
         context: CommandContext,
     ) -> None:
-        """Append `(event type, data)` pairs to the subscription's stream (nothing when empty)."""
-        if not events:
-            return
-        stream_id = stream_of(subscription_id)
-        built = [
-            new_event(
-                self.registry.latest(event_type),
-                {"subscription_id": str(subscription_id), **data},
-                source=SOURCE,
-                subject=stream_id,
-                context=context,
-            )
-            for event_type, data in events
-        ]
-        await self.writer.append(connection, stream_id, await stream_version(connection, stream_id), built)
+        """Append `(event type, data)` pairs to the subscription's stream, each naming the subscription."""
+        await self.append(
+            connection,
+            stream_of(subscription_id),
+            [(event_type, {"subscription_id": str(subscription_id), **data}) for event_type, data in events],
+            context,
+        )

@@ -1,4 +1,4 @@
-"""Polling (`/api/v1/events`) and consumer groups: reads by cursor, acks, and the groups' admin."""
+"""Polling (`/api/v1/events`): reads by cursor and acks, alone or through a consumer group."""
 
 from __future__ import annotations
 
@@ -26,25 +26,6 @@ class ConsumerGroupScopeViolation(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("The token belongs to another connector.", legacy_error="consumer_group_scope_violation")
-
-
-class DuplicateConsumerGroup(Conflict):
-    code = "duplicate_consumer_group_id"
-
-    def __init__(self, group_id: str) -> None:
-        super().__init__(f"Consumer group {group_id} exists already.", legacy_error="duplicate_consumer_group_id")
-
-
-class ReplayWouldSkipHistory(Conflict):
-    code = "replay_would_skip_history"
-
-    def __init__(self, tombstone: dict[str, Any]) -> None:
-        # Re-creating a deleted group starts again at 0: say so, and where the old one stood (V-207).
-        super().__init__(
-            "A group with this id was deleted; set acknowledge_replay to start it again from the beginning.",
-            legacy_error="replay_would_skip_history",
-            **tombstone,
-        )
 
 
 class SubscriptionInvalid(Conflict):
@@ -117,36 +98,3 @@ async def handle_ack(
                 raise AckScopeViolation()
         stored = await groups.advance_cursor(connection, group_id, cursor)
     return {"consumer_group": group_id, "last_cursor": stored}
-
-
-async def handle_create_group(
-    pool: asyncpg.Pool,
-    group_id: str,
-    connector_id: str | None,
-    subscription: SubscriptionFilter,
-    *,
-    acknowledge_replay: bool,
-) -> dict[str, Any]:
-    async with pool.acquire() as connection, connection.transaction():
-        tombstone = await groups.tombstone_of(connection, group_id)
-        if tombstone is not None and not acknowledge_replay:
-            raise ReplayWouldSkipHistory(tombstone)
-        created = await groups.insert_group(connection, group_id, connector_id, subscription.to_document())
-        if not created:
-            raise DuplicateConsumerGroup(group_id)
-    return created
-
-
-async def handle_update_group(pool: asyncpg.Pool, group_id: str, subscription: SubscriptionFilter) -> dict[str, Any]:
-    async with pool.acquire() as connection:
-        updated = await groups.update_group_subscription(connection, group_id, subscription.to_document())
-    if updated is None:
-        raise ConsumerGroupNotFound(group_id)
-    return updated
-
-
-async def handle_delete_group(pool: asyncpg.Pool, group_id: str, deleted_by: str) -> dict[str, Any]:
-    async with pool.acquire() as connection, connection.transaction():
-        if not await groups.delete_group(connection, group_id, deleted_by):
-            raise ConsumerGroupNotFound(group_id)
-    return {"consumer_group_id": group_id, "deleted": True}

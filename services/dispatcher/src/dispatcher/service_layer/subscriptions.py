@@ -11,6 +11,7 @@ import asyncpg
 from canonical.db import Connection
 from canonical.errors import Conflict, DomainError
 from canonical.events.factory import CommandContext
+from dispatcher.adapters.connector_registry import hold_connector
 from dispatcher.adapters.delivery_store import count_unfinished
 from dispatcher.adapters.secret_box import SecretBox
 from dispatcher.adapters.ssrf import DestinationGuard
@@ -23,6 +24,7 @@ from dispatcher.adapters.subscription_store import (
     rotate_secret,
     update_subscription,
 )
+from dispatcher.domain.connectors import UnknownConnector
 from dispatcher.domain.destinations import canonical_url, url_fingerprint
 from dispatcher.domain.signing import WebhookSecret
 from dispatcher.domain.subscriptions import (
@@ -66,6 +68,7 @@ class SubscriptionFields:
 
     display_name: str | None = None
     delivery_url: str | None = None
+    connector_id: str | None = None  # set at create only, like v1.7
     subscription_filter: SubscriptionFilter | None = None
     signature_profile: str | None = None
     rate_limit_per_second: int | None = None
@@ -77,6 +80,7 @@ class SubscriptionFields:
 
     def columns(self) -> dict[str, Any]:
         values: dict[str, Any] = {
+            "connector_id": self.connector_id,
             "display_name": self.display_name,
             "delivery_url": self.delivery_url,
             "signature_profile": self.signature_profile,
@@ -121,6 +125,7 @@ class SubscriptionRules:
 def _settings_view(row: dict[str, Any]) -> dict[str, Any]:
     fingerprint = url_fingerprint(row["delivery_url"])
     return {
+        "connector_id": row["connector_id"],
         "display_name": row["display_name"],
         "delivery_origin": fingerprint["origin"],
         "delivery_url_sha256": fingerprint["sha256"],
@@ -144,12 +149,15 @@ def _diff(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _vet(connection: Connection, fields: SubscriptionFields, rules: SubscriptionRules, actor: str) -> None:
-    """The checks create and PATCH share: URL (SSRF, https), ceilings, filter, URL-reuse tombstone."""
+    """The checks create and PATCH share: URL (SSRF, https), ceilings, connector, filter, URL-reuse tombstone."""
     if fields.delivery_url is not None:
         # Advisory here (DNS can change later; every send is checked again), but it tells
         # the admin about a private or mistyped host while they are still looking.
         await rules.guard.pin(fields.delivery_url)
     rules.check_ceilings(fields)
+    # Held to the end of the transaction: the registry cannot remove it under the new subscription.
+    if fields.connector_id is not None and not await hold_connector(connection, fields.connector_id):
+        raise UnknownConnector(fields.connector_id, code="connector_not_found")
     if fields.subscription_filter is not None:
         unknown = fields.subscription_filter.unknown_types(rules.known_event_types)
         if unknown:

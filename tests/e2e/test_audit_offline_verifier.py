@@ -24,23 +24,11 @@ import audit.settings
 from audit.domain.checkpoint import b64url, public_key_bytes
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import topic_name
-from canonical.testing import (
-    ADMIN,
-    TestDatabase,
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    publish,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
+from canonical.testing import ADMIN, TestDatabase, eventually, generate_identity_keys, publish, serving
+from tests.e2e.stack import behind_gateway, fresh_database, until_ready
 
 pytestmark = pytest.mark.e2e
 
-MIGRATIONS = Path(__file__).parents[2] / "services" / "audit" / "migrations"
 EVENTS = 12
 
 
@@ -54,30 +42,21 @@ class Audit:
 
 @pytest.fixture
 async def audit_service() -> AsyncIterator[Audit]:
-    database = require_test_database("audit")
-    await prepare_test_database(database, MIGRATIONS)
-    await wipe_tables(database.admin_url)
+    database = await fresh_database("audit")
     identity = generate_identity_keys()
     key = Ed25519PrivateKey.generate()
-    prefix = unique_topic_prefix()
     settings = audit.settings.Settings(
         database_url=database.app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=prefix,
-        sentry_internal_verify_key=identity.public_setting,
         sentry_audit_signing_key=b64url(key.private_bytes_raw()),
         audit_checkpoint_interval_s=1,
+        **behind_gateway(identity),
     )
     async with (
         serving(audit_app.create_app(settings)) as base_url,
         httpx.AsyncClient(base_url=base_url, headers=identity.headers(ADMIN), timeout=30) as client,
     ):
-
-        async def ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await eventually(ready, timeout_s=30)
-        yield Audit(client, database, b64url(public_key_bytes(key.public_key())), prefix)
+        await until_ready(base_url)
+        yield Audit(client, database, b64url(public_key_bytes(key.public_key())), settings.kafka_topic_prefix)
 
 
 async def record_through_kafka(service: Audit, count: int, first: int = 0) -> None:

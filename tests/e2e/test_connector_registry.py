@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,22 +15,11 @@ import audit.entrypoints.app as audit_app
 import audit.settings
 import dispatcher.entrypoints.app as dispatcher_app
 import dispatcher.settings
-from canonical.testing import (
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
-from gateway.testing import Gateway, gateway_settings
+from canonical.testing import eventually, generate_identity_keys, serving, unique_topic_prefix
+from gateway.testing import Gateway
+from tests.e2e.stack import behind_gateway, fresh_database, served_gateway
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
 
 
 @pytest.fixture
@@ -39,22 +27,14 @@ async def gateway() -> AsyncIterator[Gateway]:
     """Gateway, dispatcher and audit log on one fresh topic prefix; the gateway forwards to the other two."""
     keys = generate_identity_keys()
     prefix = unique_topic_prefix()
-    databases = {name: require_test_database(name) for name in ("gateway", "dispatcher", "audit")}
-    for name, database in databases.items():
-        await prepare_test_database(database, SERVICES / name / "migrations")
-        await wipe_tables(database.admin_url)
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap(),
-        "kafka_topic_prefix": prefix,
-        "sentry_internal_verify_key": keys.public_setting,
-    }
+    common = behind_gateway(keys, prefix)
     audit_settings = audit.settings.Settings(
-        database_url=databases["audit"].app_url,
+        database_url=(await fresh_database("audit")).app_url,
         sentry_audit_signing_key=generate_identity_keys().private_setting,
         **common,
     )
     dispatcher_settings = dispatcher.settings.Settings(
-        database_url=SecretStr(databases["dispatcher"].app_url),
+        database_url=SecretStr((await fresh_database("dispatcher")).app_url),
         sentry_encryption_key=SecretStr(Fernet.generate_key().decode()),
         sentry_pubsub_hmac_key=SecretStr(secrets.token_hex(32)),
         **common,
@@ -62,18 +42,9 @@ async def gateway() -> AsyncIterator[Gateway]:
     async with (
         serving(audit_app.create_app(audit_settings)) as audit_url,
         serving(dispatcher_app.create_app(dispatcher_settings)) as dispatcher_url,
+        served_gateway(keys, kafka_topic_prefix=prefix, audit_url=audit_url, dispatcher_url=dispatcher_url) as gateway,
     ):
-        settings = gateway_settings(
-            databases["gateway"], keys, kafka_topic_prefix=prefix, audit_url=audit_url, dispatcher_url=dispatcher_url
-        )
-        async with serving(create_app(settings)) as gateway_url:
-            gateway = Gateway(gateway_url, databases["gateway"], keys, settings)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
-            yield gateway
+        yield gateway
 
 
 async def test_a_connector_registered_at_the_gateway_is_audited(gateway: Gateway) -> None:

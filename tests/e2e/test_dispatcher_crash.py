@@ -21,7 +21,6 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -38,17 +37,14 @@ from canonical.testing import (
     free_port,
     generate_identity_keys,
     kafka_bootstrap,
-    prepare_test_database,
     publish,
-    require_test_database,
     serving,
     unique_topic_prefix,
-    wipe_tables,
 )
+from tests.e2e.stack import fresh_database
 
 pytestmark = pytest.mark.e2e
 
-MIGRATIONS = Path(__file__).parents[2] / "services" / "dispatcher" / "migrations"
 HOLD_FIRST_REQUEST_S = 10.0
 
 
@@ -102,10 +98,7 @@ def standard_signature_is_valid(secret: str, headers: dict[str, str], body: byte
 
 @pytest.fixture
 async def database() -> TestDatabase:
-    database = require_test_database("dispatcher")
-    await prepare_test_database(database, MIGRATIONS)
-    await wipe_tables(database.admin_url)
-    return database
+    return await fresh_database("dispatcher")
 
 
 async def test_a_killed_dispatcher_delivers_the_interrupted_webhook_after_restart(database: TestDatabase) -> None:

@@ -11,35 +11,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
-import inventory.entrypoints.app as inventory_app
-import inventory.settings
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
-from canonical.testing import (
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
-from gateway.testing import Gateway, gateway_settings
+from canonical.testing import generate_identity_keys, require_test_database
+from gateway.testing import Gateway
 from inventory.entrypoints.seed import Seeder
+from tests.e2e.stack import fresh_inventory, inventory_behind_gateway
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
 
 
 @dataclass(frozen=True)
@@ -53,17 +39,8 @@ class Floor:
 async def floor() -> AsyncIterator[Floor]:
     """Inventory seeded with the demo warehouse and its 20 orders, behind a real gateway."""
     keys = generate_identity_keys()
-    inventory_db, gateway_db = require_test_database("inventory"), require_test_database("gateway")
-    for database, service in ((inventory_db, "inventory"), (gateway_db, "gateway")):
-        await prepare_test_database(database, SERVICES / service / "migrations")
-        await wipe_tables(database.admin_url)
-    settings = inventory.settings.Settings(
-        database_url=inventory_db.app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=unique_topic_prefix(),
-        sentry_internal_verify_key=keys.public_setting,
-    )
-    pool = await create_pool(inventory_db.app_url, min_size=1, max_size=2)
+    settings = await fresh_inventory(keys)
+    pool = await create_pool(require_test_database("inventory").app_url, min_size=1, max_size=2)
     try:
         seeder = Seeder(pool, EventWriter(default_registry(), settings.kafka_topic_prefix))
         await seeder.run()
@@ -71,17 +48,11 @@ async def floor() -> AsyncIterator[Floor]:
         warehouse_id = int(await pool.fetchval("SELECT warehouse_id FROM warehouses WHERE warehouse_code = 'APT-LAB'"))
     finally:
         await pool.close()
-    async with serving(inventory_app.create_app(settings)) as inventory_url:
-        gateway_config = gateway_settings(gateway_db, keys, inventory_url=inventory_url)
-        async with serving(create_app(gateway_config)) as gateway_url:
-            gateway = Gateway(gateway_url, gateway_db, keys, gateway_config)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
-            async with gateway.client(headers=await gateway.bearer()) as admin:
-                yield Floor(gateway, admin, warehouse_id)
+    async with (
+        inventory_behind_gateway(keys, settings) as gateway,
+        gateway.client(headers=await gateway.bearer()) as admin,
+    ):
+        yield Floor(gateway, admin, warehouse_id)
 
 
 async def inventory_events(event_type: str) -> list[dict[str, Any]]:

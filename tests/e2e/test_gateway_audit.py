@@ -18,23 +18,12 @@ import pytest
 import audit.entrypoints.app as audit_app
 import audit.settings
 from audit import verify as offline_verifier
-from canonical.testing import (
-    TestDatabase,
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
-from gateway.testing import Gateway, gateway_settings
+from canonical.testing import TestDatabase, eventually, generate_identity_keys, serving, unique_topic_prefix
+from gateway.testing import Gateway
+from tests.e2e.stack import behind_gateway, fresh_database, served_gateway
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = Path(__file__).parents[2] / "services"
 NEW_PASSWORD = "Next-pass-8"  # the test admin's password after the first change
 V17_FIELDS = {
     "log_id", "action_type", "entity_type", "entity_id", "entity_name", "username", "device_id",
@@ -53,28 +42,18 @@ async def stack() -> AsyncIterator[Stack]:
     """Gateway and audit service on one fresh topic prefix; the gateway forwards the audit API to it."""
     keys = generate_identity_keys()
     prefix = unique_topic_prefix()
-    databases = {name: require_test_database(name) for name in ("gateway", "audit")}
-    for name, database in databases.items():
-        await prepare_test_database(database, SERVICES / name / "migrations")
-        await wipe_tables(database.admin_url)
+    audit_database = await fresh_database("audit")
     audit_settings = audit.settings.Settings(
-        database_url=databases["audit"].app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=prefix,
-        sentry_internal_verify_key=keys.public_setting,
+        database_url=audit_database.app_url,
         sentry_audit_signing_key=generate_identity_keys().private_setting,
         audit_checkpoint_interval_s=1,
+        **behind_gateway(keys, prefix),
     )
-    async with serving(audit_app.create_app(audit_settings)) as audit_url:
-        settings = gateway_settings(databases["gateway"], keys, kafka_topic_prefix=prefix, audit_url=audit_url)
-        async with serving(create_app(settings)) as gateway_url:
-            gateway = Gateway(gateway_url, databases["gateway"], keys, settings)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
-            yield Stack(gateway, databases["audit"])
+    async with (
+        serving(audit_app.create_app(audit_settings)) as audit_url,
+        served_gateway(keys, kafka_topic_prefix=prefix, audit_url=audit_url) as gateway,
+    ):
+        yield Stack(gateway, audit_database)
 
 
 async def change_admin_password(gateway: Gateway) -> None:

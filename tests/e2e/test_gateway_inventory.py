@@ -5,29 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-import inventory.entrypoints.app as inventory_app
-import inventory.settings
-from canonical.testing import (
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
-from gateway.testing import Gateway, gateway_settings
+from canonical.testing import generate_identity_keys
+from gateway.testing import Gateway
+from tests.e2e.stack import fresh_inventory, inventory_behind_gateway
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
 
 
 @dataclass(frozen=True)
@@ -39,27 +25,8 @@ class Stack:
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
     keys = generate_identity_keys()
-    inventory_db = require_test_database("inventory")
-    gateway_db = require_test_database("gateway")
-    for database, service in ((inventory_db, "inventory"), (gateway_db, "gateway")):
-        await prepare_test_database(database, SERVICES / service / "migrations")
-        await wipe_tables(database.admin_url)
-    inventory_settings = inventory.settings.Settings(
-        database_url=inventory_db.app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=unique_topic_prefix(),
-        sentry_internal_verify_key=keys.public_setting,
-    )
-    async with serving(inventory_app.create_app(inventory_settings)) as inventory_url:
-        settings = gateway_settings(gateway_db, keys, inventory_url=inventory_url)
-        async with serving(create_app(settings)) as gateway_url:
-            gateway = Gateway(gateway_url, gateway_db, keys, settings)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
-            yield Stack(gateway, inventory_url)
+    async with inventory_behind_gateway(keys, await fresh_inventory(keys)) as gateway:
+        yield Stack(gateway, gateway.settings.inventory_url)
 
 
 async def test_a_warehouse_created_through_the_gateway_can_be_assigned_at_once(stack: Stack) -> None:

@@ -14,7 +14,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,28 +22,16 @@ import schemathesis
 
 import dispatcher.settings
 import inbound.settings
-import inventory.entrypoints.app as inventory_app
-import inventory.settings
 from canonical.config.settings import BootError, ServiceSettings, load_settings
-from canonical.testing import (
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
+from canonical.testing import generate_identity_keys
 from gateway.settings import Settings as GatewaySettings
-from gateway.testing import PASSWORD, Gateway, gateway_settings
+from gateway.testing import PASSWORD, Gateway
 from inventory.entrypoints import demo_data
 from inventory.entrypoints.seed import seed
+from tests.e2e.stack import fresh_inventory, inventory_behind_gateway
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = Path(__file__).parents[2] / "services"
 PLACEHOLDER = "replace-me-with-secrets-token-hex-32"
 
 
@@ -187,34 +174,16 @@ async def _warehouse_2(client: httpx.AsyncClient) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 async def stack() -> AsyncIterator[Stack]:
     keys = generate_identity_keys()
-    inventory_db = require_test_database("inventory")
-    gateway_db = require_test_database("gateway")
-    for database, service in ((inventory_db, "inventory"), (gateway_db, "gateway")):
-        await prepare_test_database(database, SERVICES / service / "migrations")
-        await wipe_tables(database.admin_url)
-    inventory_settings = inventory.settings.Settings(
-        database_url=inventory_db.app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=unique_topic_prefix(),
-        sentry_internal_verify_key=keys.public_setting,
-    )
+    inventory_settings = await fresh_inventory(keys)
     await seed(inventory_settings)
-    async with serving(inventory_app.create_app(inventory_settings)) as inventory_url:
-        settings = gateway_settings(gateway_db, keys, inventory_url=inventory_url)
-        async with serving(create_app(settings)) as gateway_url:
-            gateway = Gateway(gateway_url, gateway_db, keys, settings)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
-            admin = await gateway.bearer()
-            async with gateway.client(headers=admin) as client:
-                listed = (await client.get("/api/warehouses/list")).json()["warehouses"]
-                home = next(w["id"] for w in listed if w["code"] == demo_data.WAREHOUSE_CODE)
-                w2 = await _warehouse_2(client)
-            await gateway.add_user("scoped", warehouse_ids=[home], allowed_functions=["receive", "putaway", "pick"])
-            yield Stack(gateway, admin, await gateway.bearer("scoped"), home, w2)
+    async with inventory_behind_gateway(keys, inventory_settings) as gateway:
+        admin = await gateway.bearer()
+        async with gateway.client(headers=admin) as client:
+            listed = (await client.get("/api/warehouses/list")).json()["warehouses"]
+            home = next(w["id"] for w in listed if w["code"] == demo_data.WAREHOUSE_CODE)
+            w2 = await _warehouse_2(client)
+        await gateway.add_user("scoped", warehouse_ids=[home], allowed_functions=["receive", "putaway", "pick"])
+        yield Stack(gateway, admin, await gateway.bearer("scoped"), home, w2)
 
 
 async def test_n5_no_token_is_401_before_any_validation(stack: Stack) -> None:

@@ -14,31 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-import httpx
 import pytest
 
 import inbound.entrypoints.app as inbound_app
-import inbound.settings
 import inventory.entrypoints.app as inventory_app
-import inventory.settings
-from canonical.testing import (
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
-from gateway.entrypoints.app import create_app
-from gateway.testing import Gateway, gateway_settings
+from canonical.testing import eventually, generate_identity_keys, serving, unique_topic_prefix
+from gateway.testing import Gateway
+from tests.e2e.stack import erp_inbound, fresh_inventory, served_gateway, until_ready
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
-TEMPLATE = SERVICES / "inbound" / "mappings" / "example-template.yaml.template"
 
 
 @dataclass(frozen=True)
@@ -51,43 +35,18 @@ class Stack:
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     keys = generate_identity_keys()
-    databases = {service: require_test_database(service) for service in ("inventory", "inbound", "gateway")}
-    for service, database in databases.items():
-        await prepare_test_database(database, SERVICES / service / "migrations")
-        await wipe_tables(database.admin_url)
-    await _allowlist(databases["inbound"].admin_url, "erp")
-    (tmp_path / "erp.yaml").write_text(
-        TEMPLATE.read_text().replace("source_system: example-template", "source_system: erp")
-    )
     prefix = unique_topic_prefix()  # inbound and inventory talk over the same topics
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap(),
-        "kafka_topic_prefix": prefix,
-        "sentry_internal_verify_key": keys.public_setting,
-    }
-    inventory_settings = inventory.settings.Settings(database_url=databases["inventory"].app_url, **common)
-    inbound_settings = inbound.settings.Settings(
-        database_url=databases["inbound"].app_url,
-        sentry_inbound_mappings_dir=tmp_path,
-        # A generous bound (under the gateway's 30 s upstream timeout): a loaded CI machine must not turn
-        # the 201 this test asserts into a 202.
-        inbound_apply_wait_ms=20_000,
-        **common,
-    )
+    inventory_settings = await fresh_inventory(keys, prefix)
+    # A generous bound (under the gateway's 30 s upstream timeout): a loaded CI machine must not turn
+    # the 201 this test asserts into a 202.
+    inbound_settings = await erp_inbound(keys, prefix, tmp_path, inbound_apply_wait_ms=20_000)
     async with (
         serving(inventory_app.create_app(inventory_settings)) as inventory_url,
         serving(inbound_app.create_app(inbound_settings)) as inbound_url,
     ):
         for url in (inventory_url, inbound_url):
-            await _ready(url)
-        settings = gateway_settings(databases["gateway"], keys, inventory_url=inventory_url, inbound_url=inbound_url)
-        async with serving(create_app(settings)) as gateway_url:
-            gateway = Gateway(gateway_url, databases["gateway"], keys, settings)
-
-            async def seeded() -> bool:
-                return bool(await gateway.sql("SELECT 1 FROM users"))
-
-            await eventually(seeded)
+            await until_ready(url)  # both joined Kafka: their topics exist and their consumers start
+        async with served_gateway(keys, inventory_url=inventory_url, inbound_url=inbound_url) as gateway:
             admin = await gateway.bearer()
             async with gateway.client(headers=admin) as client:
                 issued = await client.post(
@@ -100,26 +59,6 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
                 )
             assert issued.status_code == 201, issued.text
             yield Stack(gateway, {"X-WMS-Token": issued.json()["token"]}, admin)
-
-
-async def _allowlist(admin_url: str, source_system: str) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(
-            "INSERT INTO inbound_source_systems (source_system, kind) VALUES ($1, 'connector')", source_system
-        )
-    finally:
-        await connection.close()
-
-
-async def _ready(url: str) -> None:
-    """Both services joined Kafka (their topics exist and their consumers start)."""
-    async with httpx.AsyncClient(base_url=url) as client:
-
-        async def ready() -> bool:
-            return (await client.get("/readyz")).status_code == 200
-
-        await eventually(ready, timeout_s=30)
 
 
 async def push(stack: Stack, resource: str, external_id: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,42 +12,22 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 import inventory.entrypoints.app as inventory_app
-import inventory.settings
 from canonical.events.registry import default_registry
-from canonical.testing import (
-    ADMIN,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
+from canonical.testing import ADMIN, generate_identity_keys, kafka_bootstrap, serving
+from tests.e2e.stack import fresh_inventory
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
 
 
 @pytest.fixture
 async def inventory_service() -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     keys = generate_identity_keys()
-    database = require_test_database("inventory")
-    await prepare_test_database(database, SERVICES / "inventory" / "migrations")
-    await wipe_tables(database.admin_url)
-    prefix = unique_topic_prefix()
-    settings = inventory.settings.Settings(
-        database_url=database.app_url,
-        kafka_bootstrap_servers=kafka_bootstrap(),
-        kafka_topic_prefix=prefix,
-        sentry_internal_verify_key=keys.public_setting,
-    )
+    settings = await fresh_inventory(keys)
     async with (
         serving(inventory_app.create_app(settings)) as url,
         httpx.AsyncClient(base_url=url, headers=keys.headers(ADMIN)) as client,
     ):
-        yield client, prefix
+        yield client, settings.kafka_topic_prefix
 
 
 async def created(response: httpx.Response, key: str) -> Any:

@@ -17,8 +17,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -32,23 +30,10 @@ import dispatcher.entrypoints.app as dispatcher_app
 import dispatcher.settings
 import inventory.entrypoints.app as inventory_app
 import inventory.settings
-from canonical.testing import (
-    ADMIN,
-    IdentityKeys,
-    TestDatabase,
-    eventually,
-    generate_identity_keys,
-    kafka_bootstrap,
-    prepare_test_database,
-    require_test_database,
-    serving,
-    unique_topic_prefix,
-    wipe_tables,
-)
+from canonical.testing import ADMIN, IdentityKeys, TestDatabase, eventually, generate_identity_keys, serving
+from tests.e2e.stack import behind_gateway, fresh_database, until_ready
 
 pytestmark = pytest.mark.e2e
-
-SERVICES = Path(__file__).parents[2] / "services"
 
 
 @dataclass
@@ -76,29 +61,10 @@ class Stack:
     receiver_url: str
 
 
-async def fresh_database(service: str) -> TestDatabase:
-    database = require_test_database(service)
-    await prepare_test_database(database, SERVICES / service / "migrations")
-    await wipe_tables(database.admin_url)
-    return database
-
-
-async def until_ready(client: httpx.AsyncClient) -> None:
-    async def ready() -> bool:
-        return (await client.get("/readyz")).status_code == 200
-
-    await eventually(ready, timeout_s=30)
-
-
 @pytest.fixture
 async def stack() -> AsyncIterator[Stack]:
     keys: IdentityKeys = generate_identity_keys()
-    prefix = unique_topic_prefix()
-    common: dict[str, Any] = {
-        "kafka_bootstrap_servers": kafka_bootstrap(),
-        "kafka_topic_prefix": prefix,
-        "sentry_internal_verify_key": keys.public_setting,
-    }
+    common = behind_gateway(keys)  # one topic prefix: audit and the dispatcher hear inventory's events
     databases = {name: await fresh_database(name) for name in ("inventory", "audit", "dispatcher")}
     receiver = Receiver()
     async with AsyncExitStack() as exit_stack:
@@ -131,7 +97,7 @@ async def stack() -> AsyncIterator[Stack]:
             )
         receiver_url = await exit_stack.enter_async_context(serving(receiver.app()))
         for client in clients.values():
-            await until_ready(client)
+            await until_ready(str(client.base_url))
         yield Stack(
             clients["inventory"],
             clients["dispatcher"],

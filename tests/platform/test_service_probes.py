@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,12 +18,11 @@ from canonical.testing import (
     require_test_database,
     serving,
     unique_topic_prefix,
-    wipe_tables,
 )
+from tests.e2e.stack import SERVICES, fresh_database
 
 pytestmark = pytest.mark.integration
 
-SERVICES_DIR = Path(__file__).parents[2] / "services"
 KEYS = generate_identity_keys()
 
 SECRETS: dict[str, dict[str, Any]] = {
@@ -55,9 +53,7 @@ SECRETS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("service", sorted(SECRETS))
 async def test_probes_report_health_readiness_and_metrics(service: str) -> None:
-    database = require_test_database(service)
-    await prepare_test_database(database, SERVICES_DIR / service / "migrations")
-    await wipe_tables(database.admin_url)  # another suite's rows (e.g. an allow-listed source) must not leak in
+    database = await fresh_database(service)  # another suite's rows (e.g. an allow-listed source) must not leak in
     settings_module = importlib.import_module(f"{service}.settings")
     app_module = importlib.import_module(f"{service}.entrypoints.app")
     settings = settings_module.Settings(
@@ -85,7 +81,7 @@ async def test_the_gateway_health_answers_exactly_status_and_service() -> None:
     gateway_app = importlib.import_module("gateway.entrypoints.app")
     settings_module = importlib.import_module("gateway.settings")
     database = require_test_database("gateway")
-    await prepare_test_database(database, SERVICES_DIR / "gateway" / "migrations")
+    await prepare_test_database(database, SERVICES / "gateway" / "migrations")
     settings = settings_module.Settings(
         database_url=database.app_url, kafka_topic_prefix=unique_topic_prefix(), **SECRETS["gateway"]
     )

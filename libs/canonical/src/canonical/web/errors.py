@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -57,6 +58,28 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _unstorable(error: asyncpg.DataError) -> str | None:
+    """Why the client's input cannot be stored, for the data errors only input causes: an integer the
+    column cannot hold (asyncpg refuses to encode it) or text PostgreSQL cannot store (a NUL
+    character, in a text column or in JSON). Every other data error is a server fault (None)."""
+    if isinstance(error.__cause__, OverflowError):
+        return "A number in the request is out of range."
+    if isinstance(error, asyncpg.CharacterNotInRepertoireError | asyncpg.UntranslatableCharacterError):
+        return "Text in the request contains a character that cannot be stored (NUL)."
+    return None
+
+
+async def _data_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, asyncpg.DataError)
+    reason = _unstorable(error)
+    if reason is None:
+        return await _unexpected(request, error)
+    return JSONResponse(
+        {"error": "validation_error", "code": "validation_error", "message": reason, "details": []},
+        status_code=400,
+    )
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(
@@ -83,6 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(asyncpg.DataError, _data_error)
     for error_type in INFRASTRUCTURE_ERRORS:
         app.add_exception_handler(error_type, dependency_down)
     app.add_exception_handler(Exception, _unexpected)

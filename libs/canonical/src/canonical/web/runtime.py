@@ -89,7 +89,13 @@ class ServiceRuntime:
         if self._producer is not None:
             await self._producer.stop()
         if self._pool is not None:
-            await self._pool.close()
+            try:
+                # close() waits for every connection to come back; one held by a task cancelled mid-query
+                # never does, and shutdown must not hang on it.
+                await asyncio.wait_for(self._pool.close(), timeout=self.settings.shutdown_drain_s)
+            except TimeoutError:
+                log.warning("database connections still in use after %ss; closing them", self.settings.shutdown_drain_s)
+                self._pool.terminate()
 
     async def readiness(self) -> dict[str, str]:
         checks = {"database": "ok", "kafka": "ok"}

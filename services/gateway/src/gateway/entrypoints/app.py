@@ -102,6 +102,9 @@ async def _too_many_attempts(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+SEEDING_GRACE_S = 5.0
+
+
 async def _seed_admin(wiring: Gateway, stop: asyncio.Event) -> None:
     """Create the first admin once the database answers; never blocks start-up."""
     password = wiring.settings.admin_password.get_secret_value() if wiring.settings.admin_password else None
@@ -208,6 +211,9 @@ def create_app(settings: Settings) -> FastAPI:
                 yield
             finally:
                 stop.set()
+                # Let a seeding transaction already under way finish: cancelled mid-query, its connection
+                # could stay "idle in transaction" and hold the pool's close.
+                await asyncio.wait([seeding], timeout=SEEDING_GRACE_S)
                 seeding.cancel()
                 await asyncio.gather(seeding, return_exceptions=True)
                 await http.aclose()

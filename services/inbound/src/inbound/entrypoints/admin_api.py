@@ -17,7 +17,7 @@ from inbound.adapters.activity import counters_by_source, one_record, recent_act
 from inbound.adapters.unit_of_work import InboundUnitOfWork
 from inbound.domain.mapping.document import Resource
 from inbound.domain.source_systems import SourceKind
-from inbound.entrypoints.inbound_api import unit_of_work
+from inbound.entrypoints.inbound_api import InboundId, unit_of_work
 from inbound.service_layer.source_systems import allowlist, remove_from_allowlist
 
 router = APIRouter(tags=["inbound admin"])
@@ -92,7 +92,9 @@ async def counters(request: Request, _: AdminIdentity, since: datetime | None = 
 
 
 @router.get("/api/admin/inbound/activity/{resource}/{inbound_id}")
-async def activity_detail(request: Request, _: AdminIdentity, resource: Resource, inbound_id: int) -> dict[str, Any]:
+async def activity_detail(
+    request: Request, _: AdminIdentity, resource: Resource, inbound_id: InboundId
+) -> dict[str, Any]:
     record = await one_record(request.app.state.runtime.pool, resource.value, inbound_id)
     if record is None:
         raise NotFound(f"No {resource.value} record {inbound_id}.", legacy_error="not_found")

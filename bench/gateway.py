@@ -44,6 +44,7 @@ from bench.benchlib import (
     bench_database,
     bench_parser,
     dotenv,
+    gateway_stack_env,
     parse_bench_args,
     print_table,
     summarise,
@@ -136,31 +137,17 @@ async def run(
     inventory_port, gateway_port = free_port(), free_port()
     logs = REPO_ROOT / ".local" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    common = {"KAFKA_TOPIC_PREFIX": prefix, "LOG_LEVEL": "WARNING", "SERVICE_HOST": "127.0.0.1"}
-    inventory = start(
-        "inventory",
-        {
-            **common,
-            "DATABASE_URL": inventory_db,
-            "SERVICE_PORT": str(inventory_port),
-            "SENTRY_INTERNAL_VERIFY_KEY": keys.public_setting,
-        },
-        logs / "bench-inventory.log",
+    inventory_env, gateway_env = gateway_stack_env(
+        env,
+        keys,
+        prefix,
+        ADMIN_PASSWORD,
+        inventory_db=inventory_db,
+        gateway_db=gateway_db,
+        inventory_port=inventory_port,
+        gateway_port=gateway_port,
     )
-    gateway_env = {
-        **common,
-        "DATABASE_URL": gateway_db,
-        "SERVICE_PORT": str(gateway_port),
-        "SENTRY_INTERNAL_SIGNING_KEY": keys.private_setting,
-        "INVENTORY_URL": f"http://127.0.0.1:{inventory_port}",
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "RATE_LIMIT_ENABLED": "true",
-        "RATE_LIMIT_DEFAULT_PER_MIN": "1000000",
-        "REDIS_KEY_PREFIX": f"bench:{uuid.uuid4().hex[:8]}:",
-    }
-    for variable in ("JWT_SECRET", "SENTRY_TOKEN_PEPPER", "SENTRY_PUBSUB_HMAC_KEY", "REDIS_PASSWORD", "REDIS_URL"):
-        if variable in env:
-            gateway_env[variable] = env[variable]
+    inventory = start("inventory", inventory_env, logs / "bench-inventory.log")
     gateway = start("gateway", gateway_env, logs / "bench-gateway.log")
     processes = {"gateway": gateway, "inventory": inventory}
     inventory_url = f"http://127.0.0.1:{inventory_port}"

@@ -1,20 +1,22 @@
-"""Stock benchmark: item barcode lookups and receive -> put-away cycles against the inventory service.
+"""Stock benchmark: item barcode lookups and receive -> put-away cycles through the gateway.
 
-The service runs as deployed (`python -m inventory`, its own process, uvicorn, its
-Kafka workers) on a loopback port, against its own database `bench_inventory`
-seeded with the demo warehouse through the commands. Requests carry an internal
-identity token as the gateway would forward them (the gateway is not in the path
-until it lands: compare these figures with a run through it then).
+The inventory service and the gateway run as deployed (`python -m inventory`, `python -m gateway`, their
+own processes, uvicorn, their Kafka workers) on loopback ports, on fresh databases (`bench_inventory`
+seeded with the demo warehouse through the commands, `bench_stock_gateway`) and fresh Kafka topics.
+Clients sign in at the gateway and send its bearer token, as a scanner does.
 
-Scenarios, each at concurrency 1, 10 and 50 (bounded by --requests):
-  item_lookup       GET /api/lookup/item/{upc} over the 20 demo items.
-  receive_putaway   POST /api/receiving/receive (1 unit into RECV-01), then
-                    POST /api/putaway/confirm (RECV-01 -> the item's home bin);
-                    latency is the whole two-request cycle.
+Scenarios (bounded by --requests):
+  item_lookup          GET /api/lookup/item/{upc} over the 20 demo items, through the gateway, at
+                       every --concurrency (1, 10, 50).
+  receive_putaway      POST /api/receiving/receive (1 unit into RECV-01), then
+                       POST /api/putaway/confirm (RECV-01 -> the item's home bin), through the gateway,
+                       at every --concurrency; latency is the whole two-request cycle.
+  item_lookup_direct   the lookup on the inventory service itself (identity token signed by the bench),
+                       at the highest concurrency: the reference for the gateway hop.
 
-Needs PostgreSQL and Kafka (`make up`, or `scripts/devstack.py infra-up`). Reference
-from the issue (Sentry v1.7, same machine type): item lookups ~231 req/s, p99 320 ms
-at 50 clients.
+Needs PostgreSQL, Redis and Kafka (`make up`, or `scripts/devstack.py infra-up`) and the secrets in
+`.env`. Reference from the issue (Sentry v1.7, same machine type): item lookups ~231 req/s, p99 320 ms
+at 50 clients; target through the gateway: >= 700 req/s with p99 < 100 ms at 50.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -35,67 +37,42 @@ import httpx
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 from bench.benchlib import (
     REPO_ROOT,
+    LoadClient,
     ScenarioResult,
     bench_database,
     bench_parser,
+    dotenv,
+    gateway_stack_env,
     parse_bench_args,
     print_table,
     summarise,
     write_results,
 )
+from bench.gateway import ADMIN_PASSWORD, free_port, start, wait_until
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
 from canonical.identity import HEADER, sign_identity
-from canonical.testing import ADMIN, free_port, generate_identity_keys
+from canonical.testing import ADMIN, generate_identity_keys
 from inventory.entrypoints import demo_data
 from inventory.entrypoints.seed import Seeder
 
 DATABASE = "bench_inventory"
-TOPIC_PREFIX = "bench.stock."
 MIGRATIONS = REPO_ROOT / "services" / "inventory" / "migrations"
 BIG_ORDER = "PO-BENCH"
 
-Cycle = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+Cycle = Callable[[LoadClient, int], Awaitable[bool]]
 
 
-async def seed(url: str) -> None:
+async def seed(url: str, prefix: str) -> None:
     pool = await create_pool(url, min_size=1, max_size=2)
     try:
-        await Seeder(pool, EventWriter(default_registry(), TOPIC_PREFIX)).run()
+        await Seeder(pool, EventWriter(default_registry(), prefix)).run()
     finally:
         await pool.close()
 
 
-def start_service(url: str, bootstrap: str, verify_key: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_TOPIC_PREFIX": TOPIC_PREFIX,
-        "SENTRY_INTERNAL_VERIFY_KEY": verify_key,
-        "SERVICE_HOST": "127.0.0.1",
-        "SERVICE_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen([sys.executable, "-m", "inventory"], env=env, stdout=subprocess.DEVNULL)
-
-
-async def wait_until_serving(client: httpx.AsyncClient, service: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if service.poll() is not None:
-            raise RuntimeError(f"the inventory service exited with {service.returncode}")
-        try:
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the inventory service did not start within 60 s")
-
-
-async def measure(name: str, client: httpx.AsyncClient, cycle: Cycle, total: int, concurrency: int) -> ScenarioResult:
+async def measure(name: str, client: LoadClient, cycle: Cycle, total: int, concurrency: int) -> ScenarioResult:
     latencies: list[float] = []
     errors = 0
     next_index = 0
@@ -140,51 +117,99 @@ class Floor:
         return cls(order.json()["purchase_order"]["po_id"], by_code["RECV-01"], items)
 
 
-async def item_lookup(client: httpx.AsyncClient, index: int) -> bool:
-    response = await client.get(f"/api/lookup/item/{demo_data.upc(index % len(demo_data.ITEMS) + 1)}")
-    return response.status_code == 200
+async def item_lookup(client: LoadClient, index: int) -> bool:
+    status, _ = await client.request("GET", f"/api/lookup/item/{demo_data.upc(index % len(demo_data.ITEMS) + 1)}")
+    return status == 200
 
 
 def receive_putaway(floor: Floor) -> Cycle:
-    async def cycle(client: httpx.AsyncClient, index: int) -> bool:
+    async def cycle(client: LoadClient, index: int) -> bool:
         item_id, home = floor.items[index % len(floor.items)]
         entry = {"item_id": item_id, "quantity": 1, "bin_id": floor.receiving_bin}
-        received = await client.post("/api/receiving/receive", json={"po_id": floor.po_id, "items": [entry]})
-        if received.status_code != 200:
+        received, _ = await client.request(
+            "POST", "/api/receiving/receive", json={"po_id": floor.po_id, "items": [entry]}
+        )
+        if received != 200:
             return False
         move = {"item_id": item_id, "from_bin_id": floor.receiving_bin, "to_bin_id": home, "quantity": 1}
-        return (await client.post("/api/putaway/confirm", json=move)).status_code == 200
+        return (await client.request("POST", "/api/putaway/confirm", json=move))[0] == 200
 
     return cycle
 
 
-async def run(args: argparse.Namespace) -> list[ScenarioResult]:
+async def ready(client: httpx.AsyncClient, url: str) -> bool:
+    return (await client.get(f"{url}/readyz")).status_code == 200
+
+
+async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioResult]:
     url = await bench_database(args.admin_url, DATABASE, "inventory", MIGRATIONS, fresh=True)
-    await seed(url)
+    gateway_db = await bench_database(
+        args.admin_url, "bench_stock_gateway", "gateway", REPO_ROOT / "services" / "gateway" / "migrations", fresh=True
+    )
+    prefix = f"bench.stock.{uuid.uuid4().hex[:8]}."
+    await seed(url, prefix)
     keys = generate_identity_keys()
-    port = free_port()
-    service = start_service(url, args.bootstrap, keys.public_setting, port)
-    headers = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
-    limits = httpx.Limits(max_connections=max(args.concurrency) + 5)
+    inventory_port, gateway_port = free_port(), free_port()
+    inventory_env, gateway_env = gateway_stack_env(
+        env,
+        keys,
+        prefix,
+        ADMIN_PASSWORD,
+        inventory_db=url,
+        gateway_db=gateway_db,
+        inventory_port=inventory_port,
+        gateway_port=gateway_port,
+    )
+    logs = REPO_ROOT / ".local" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    inventory = start("inventory", inventory_env, logs / "bench-stock-inventory.log")
+    gateway = start("gateway", gateway_env, logs / "bench-stock-gateway.log")
+    inventory_url, gateway_url = f"http://127.0.0.1:{inventory_port}", f"http://127.0.0.1:{gateway_port}"
+    signed = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
+    connections = max(args.concurrency) + 5
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     results = []
     try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits, timeout=30
-        ) as client:
-            await wait_until_serving(client, service)
-            warehouse_id = (await client.get("/api/warehouses/list")).json()["warehouses"][0]["id"]
-            floor = await Floor.load(client, warehouse_id)
+        async with (
+            httpx.AsyncClient(base_url=inventory_url, headers=signed, limits=limits, timeout=30) as direct,
+            httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=30) as via,
+        ):
+            await wait_until(lambda: ready(direct, inventory_url), "inventory")
+            await wait_until(lambda: ready(via, gateway_url), "gateway")
+
+            async def logged_in() -> bool:
+                answer = await via.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+                if answer.status_code == 200:
+                    via.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+                return answer.status_code == 200
+
+            await wait_until(logged_in, "the seeded admin")
+            warehouse_id = (await direct.get("/api/warehouses/list")).json()["warehouses"][0]["id"]
+            floor = await Floor.load(direct, warehouse_id)
+        bearer = {"Authorization": via.headers["Authorization"]}
+        async with (
+            LoadClient(gateway_url, bearer, connections=connections) as through_gateway,
+            LoadClient(inventory_url, signed, connections=connections) as to_service,
+        ):
             print(f"warming up ({args.warmup} of each)...", file=sys.stderr)
-            await measure("warmup", client, item_lookup, args.warmup, 10)
-            await measure("warmup", client, receive_putaway(floor), args.warmup, 10)
+            await measure("warmup", through_gateway, item_lookup, args.warmup, 10)
+            await measure("warmup", through_gateway, receive_putaway(floor), args.warmup, 10)
+            await measure("warmup", to_service, item_lookup, args.warmup, 10)
             for concurrency in args.concurrency:
                 print(f"concurrency {concurrency}...", file=sys.stderr)
-                results.append(await measure("item_lookup", client, item_lookup, args.requests, concurrency))
+                results.append(await measure("item_lookup", through_gateway, item_lookup, args.requests, concurrency))
                 cycles = max(concurrency, args.requests // 4)
-                results.append(await measure("receive_putaway", client, receive_putaway(floor), cycles, concurrency))
+                results.append(
+                    await measure("receive_putaway", through_gateway, receive_putaway(floor), cycles, concurrency)
+                )
+            top = max(args.concurrency)
+            print(f"direct reference at {top}...", file=sys.stderr)
+            results.append(await measure("item_lookup_direct", to_service, item_lookup, args.requests, top))
     finally:
-        service.terminate()
-        service.wait(timeout=30)
+        for process in (gateway, inventory):
+            process.terminate()
+        for process in (gateway, inventory):
+            process.wait(timeout=30)
     return results
 
 
@@ -192,12 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_parser(__doc__, warmup=200, concurrency=[1, 10, 50])
     parser.add_argument("--requests", type=int, default=4000, help="lookups per concurrency (cycles: a quarter)")
     args = parse_bench_args(parser, argv)
-    results = asyncio.run(run(args))
+    env = {**dotenv(), **{k: v for k, v in os.environ.items() if k.isupper()}}
+    results = asyncio.run(run(args, env))
     print_table(results)
-    lookups_50 = next((r for r in results if r.scenario == "item_lookup" and r.concurrency == 50), None)
-    notes: dict[str, object] = {"path": "direct to the inventory service (gateway not yet in the path)"}
-    if lookups_50 is not None:
-        notes["item_lookup_c50_over_sentry_v17"] = round(lookups_50.throughput_per_s / 231, 2)
+    top = max(args.concurrency)
+    via = next((r for r in results if r.scenario == "item_lookup" and r.concurrency == top), None)
+    direct = next((r for r in results if r.scenario == "item_lookup_direct"), None)
+    notes: dict[str, object] = {"path": "through the gateway (bearer token); item_lookup_direct: the service itself"}
+    if via is not None:
+        notes[f"item_lookup_c{top}_over_sentry_v17"] = round(via.throughput_per_s / 231, 2)
+        if direct is not None and direct.throughput_per_s:
+            notes["gateway_over_direct_throughput"] = round(via.throughput_per_s / direct.throughput_per_s, 2)
     print(f"written to {write_results('stock', results, notes)}")
     return 0
 

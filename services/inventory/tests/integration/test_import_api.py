@@ -95,8 +95,6 @@ async def test_refused_imports_and_the_dry_run(
     assert (dry.json()["imported"], dry.json()["skipped"], dry.json()["dry_run"]) == (1, 1, True)
     assert await skus(pool) == []
     assert await pool.fetchval("SELECT count(*) FROM event_store WHERE event_type = 'item.created'") == 0
-    orders = await post(inventory, "sales-orders", [{"so_number": "SO-1"}])
-    assert (orders.status_code, orders.json()["code"]) == (501, "import_not_available")
 
 
 async def test_a_row_is_all_or_nothing(inventory: httpx.AsyncClient, site: dict[str, Any], pool: asyncpg.Pool) -> None:
@@ -159,6 +157,33 @@ async def test_purchase_order_rows_make_one_order_per_number(
     assert (again.json()["imported"], again.json()["skipped"]) == (0, 1)
     nowhere = await post(inventory, "purchase-orders", [{"po_number": "PO-10", "sku": "TST-001", "quantity": 1}])
     assert "warehouse_id" in nowhere.json()["errors"][0]["error"]
+
+
+async def test_sales_order_rows_make_one_open_order_per_number(
+    inventory: httpx.AsyncClient, site: dict[str, Any]
+) -> None:
+    await post(inventory, "items", [{"sku": "TST-001", "name": "a"}, {"sku": "TST-002", "name": "b"}])
+    csv_body = (
+        "so_number,warehouse_id,customer,customer_phone,customer_address,sku,quantity\n"
+        f'SO-7,{site["wh"]},"Smith, Jane",555-0100,"1 Main St, Springfield",TST-001,2\n'
+        f"SO-7,{site['wh']},,,,TST-002,1\n"
+        f"SO-8,{site['wh']},Lee,,,NOPE,1\n"
+        f"SO-9,{site['wh']},Lee,,,TST-001,\n"
+    )
+    body = await inventory.post("/api/admin/import/sales-orders", json={"csv": csv_body})
+    assert body.status_code == 200, body.text
+    assert (body.json()["imported"], [e["row"] for e in body.json()["errors"]]) == (2, [3, 4])
+    so = (await inventory.get("/api/lookup/so/SO-7")).json()["sales_order"]
+    assert (so["status"], so["customer_name"], so["customer_address"]) == (
+        "OPEN",
+        "Smith, Jane",
+        "1 Main St, Springfield",
+    )
+    assert [(line["sku"], line["quantity_ordered"]) for line in so["lines"]] == [("TST-001", 2), ("TST-002", 1)]
+    again = await post(
+        inventory, "sales-orders", [{"so_number": "SO-7", "sku": "TST-001", "quantity": 1}], warehouse_id=site["wh"]
+    )
+    assert (again.json()["imported"], again.json()["skipped"]) == (0, 1)
 
 
 async def test_templates_are_the_admin_ui_headers(inventory: httpx.AsyncClient) -> None:

@@ -78,6 +78,9 @@ class FakeCatalog:
     async def items_preferring(self, bin_id: int) -> int:
         return sum(p.bin_id == bin_id for p in self.preferred.values())
 
+    async def sales_lines_naming(self, item_id: int) -> int:
+        return 0
+
     async def preferred_bins_of(self, item_id: int) -> list[PreferredBin]:
         return [p for p in self.preferred.values() if p.item_id == item_id]
 

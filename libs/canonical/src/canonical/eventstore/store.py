@@ -14,10 +14,20 @@ from canonical.events.envelope import CloudEvent
 from canonical.events.registry import EventRegistry
 
 _STREAM_VERSION_CONSTRAINT = "event_store_stream_version_key"
-_ENVELOPE_DATA_FIELDS = frozenset({"data"})
-_INSERT_EVENTS = """
-    INSERT INTO event_store (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-    VALUES ($1, $2, $3::uuid, $4, $5, $6::text::jsonb, $7::text::jsonb)
+# Events and their outbox rows in one statement: one round trip per append, however many events.
+# Rows go in array order, so global positions and outbox ids follow the stream versions.
+_APPEND = """
+    WITH stored AS (
+        INSERT INTO event_store (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+        SELECT $1, e.version, e.id, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb
+        FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY
+            AS e (version, id, type, schema_version, data, metadata, n)
+        ORDER BY e.n
+    )
+    INSERT INTO outbox (event_id, topic, partition_key, payload)
+    SELECT o.id, o.topic, $1, o.payload
+    FROM unnest($3::uuid[], $8::text[], $9::bytea[]) WITH ORDINALITY AS o (id, topic, payload, n)
+    ORDER BY o.n
 """
 
 
@@ -59,42 +69,30 @@ class EventWriter:
     ) -> list[CloudEvent]:
         """Append after `expected_version` (0 for a new stream); return the events with their sequence."""
         stamped = [e.model_copy(update={"sequence": expected_version + i}) for i, e in enumerate(events, start=1)]
-        event_rows = []
-        outbox_rows = []
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
+        versions, ids, types, schema_versions, data, metadata, topics, payloads = columns
         for event in stamped:
             event_type = self._registry.for_event(event)
             if self._validate:
                 event_type.validate(event.data)
-            event_rows.append(
-                (
-                    stream_id,
-                    event.sequence,
-                    event.id,
-                    event.type,
-                    event_type.version,
-                    json.dumps(event.data),
-                    json.dumps(_metadata_of(event)),
-                )
-            )
-            outbox_rows.append((event.id, event_type.topic(self._topic_prefix), stream_id, event.to_json()))
+            payload = event.to_json()  # serialised once: the outbox payload, and the metadata stored
+            envelope = json.loads(payload)
+            versions.append(event.sequence)
+            ids.append(event.id)
+            types.append(event.type)
+            schema_versions.append(event_type.version)
+            envelope.pop("data", None)
+            data.append(json.dumps(event.data))
+            metadata.append(json.dumps(envelope))
+            topics.append(event_type.topic(self._topic_prefix))
+            payloads.append(payload)
         try:
-            await connection.executemany(
-                _INSERT_EVENTS,
-                event_rows,
-            )
+            await connection.execute(_APPEND, stream_id, *columns)
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == _STREAM_VERSION_CONSTRAINT:
                 raise ConcurrencyConflict(stream_id, expected_version) from None
             raise
-        await connection.executemany(
-            "INSERT INTO outbox (event_id, topic, partition_key, payload) VALUES ($1::uuid, $2, $3, $4)", outbox_rows
-        )
         return stamped
-
-
-def _metadata_of(event: CloudEvent) -> dict[str, Any]:
-    envelope = json.loads(event.to_json())
-    return {k: v for k, v in envelope.items() if k not in _ENVELOPE_DATA_FIELDS}
 
 
 def _event_from_row(row: asyncpg.Record) -> CloudEvent:

@@ -60,11 +60,23 @@ _COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "vendor_name": ("vendor_name", "text"),
         "expected_date": ("expected_date", "date"),
     },
+    "sales-orders": {
+        "so_number": ("so_number", "text"),
+        "sku": ("sku", "text"),
+        "quantity": ("quantity", "integer"),
+        "quantity_ordered": ("quantity", "integer"),
+        "warehouse_id": ("warehouse_id", "integer"),
+        "customer": ("customer_name", "text"),
+        "customer_name": ("customer_name", "text"),
+        "customer_phone": ("customer_phone", "text"),
+        "customer_address": ("customer_address", "text"),
+    },
 }
 _REQUIRED = {
     "items": ("sku", "item_name"),
     "bins": ("bin_code",),
     "purchase-orders": ("po_number", "sku", "quantity"),
+    "sales-orders": ("so_number", "sku", "quantity"),
 }
 # The admin UI's templates (Imports.jsx), which are newer than v1.7's docs/templates.
 TEMPLATES = {

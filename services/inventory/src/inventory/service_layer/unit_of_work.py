@@ -57,6 +57,8 @@ class CatalogRepository(Protocol):
 
     async def items_preferring(self, bin_id: int) -> int: ...
 
+    async def sales_lines_naming(self, item_id: int) -> int: ...
+
     async def preferred_bins_of(self, item_id: int) -> list[PreferredBin]: ...
 
     async def settings(self, warehouse_id: int | None) -> WarehouseSettings: ...
@@ -163,6 +165,13 @@ class FulfilmentUnitOfWork(UnitOfWork, Protocol):
     def picking(self) -> PickingRepository: ...
 
 
+class PickFloorUnitOfWork(FulfilmentUnitOfWork, Protocol):
+    """Confirm and short on the floor: a pick that comes up short opens a count of its bin."""
+
+    @property
+    def counts(self) -> CountRepository: ...
+
+
 class ImportSupport(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[object]: ...
 
@@ -175,7 +184,7 @@ class ImportSupport(Protocol):
     async def item_id_by_sku(self, sku: str) -> int | None: ...
 
 
-class ImportUnitOfWork(UnitOfWork, Protocol):
+class ImportUnitOfWork(FulfilmentUnitOfWork, Protocol):
     """A bulk import runs every row's command in one transaction, each row behind a savepoint."""
 
     @property

@@ -1,4 +1,5 @@
-"""Inventory-control read models: cycle counts with their lines, and the review of adjustments."""
+"""Inventory-control read models: cycle counts with their lines, the review of adjustments, and the
+short-pick report's count columns (which count a short pick opened, how it settled the held units)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,19 @@ async def _count_created(connection: Connection, data: dict[str, Any]) -> None:
             (line["count_line_id"], data["count_id"], line["item_id"], line["lot_number"], line["expected_quantity"])
             for line in data["lines"]
         ],
+    )
+    if (short := data.get("short_pick")) is not None:
+        await connection.execute(
+            "UPDATE short_picks SET count_id = $2 WHERE pick_task_id = $1", short["pick_task_id"], data["count_id"]
+        )
+
+
+async def _hold_released(connection: Connection, data: dict[str, Any]) -> None:
+    await connection.execute(
+        "UPDATE short_picks SET count_outcome = $2, count_settled_at = $3 WHERE count_id = $1",
+        data["count_id"],
+        data["outcome"],
+        datetime.fromisoformat(data["released_at"]),
     )
 
 
@@ -82,6 +96,7 @@ _HANDLERS = {
     "cycle_count.created": _count_created,
     "cycle_count.submitted": _count_submitted,
     "adjustment.reviewed": _adjustment_reviewed,
+    "cycle_count.hold_released": _hold_released,
 }
 
 

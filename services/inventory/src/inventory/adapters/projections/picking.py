@@ -28,11 +28,46 @@ def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-async def _batch(connection: Connection, batch: dict[str, Any]) -> None:
-    await connection.execute(
-        "INSERT INTO pick_batches (batch_id, batch_number, kind, warehouse_id, status, assigned_to, created_at,"
-        " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (batch_id) DO UPDATE SET status = EXCLUDED.status, completed_at = EXCLUDED.completed_at",
+_UPSERT_BATCH = (
+    "INSERT INTO pick_batches (batch_id, batch_number, kind, warehouse_id, status, assigned_to, created_at,"
+    " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (batch_id) DO UPDATE SET status = EXCLUDED.status, completed_at = EXCLUDED.completed_at"
+)
+# The header, the tasks the event names and the removal of their old shares in one statement (one round
+# trip per confirm); the new shares follow in the next, which sees the removal.
+_UPSERT_BATCH_AND_TASKS = (
+    f"WITH header AS ({_UPSERT_BATCH}),"  # noqa: S608 (fixed text)
+    " tasks AS (INSERT INTO pick_tasks (pick_task_id, batch_id, item_id, bin_id, lot_number, pick_sequence,"
+    " quantity_to_pick, quantity_picked, tote_number, status, picked_by, picked_at, scan_confirmed)"
+    " SELECT t.pick_task_id, $1, t.item_id, t.bin_id, t.lot_number, t.pick_sequence, t.quantity_to_pick,"
+    " t.quantity_picked, t.tote_number, t.status, t.picked_by, t.picked_at, t.scan_confirmed"
+    " FROM unnest($9::int[], $10::int[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[],"
+    " $17::text[], $18::text[], $19::timestamptz[], $20::bool[]) AS t (pick_task_id, item_id, bin_id, lot_number,"
+    " pick_sequence, quantity_to_pick, quantity_picked, tote_number, status, picked_by, picked_at, scan_confirmed)"
+    " ON CONFLICT (pick_task_id) DO UPDATE SET quantity_to_pick = EXCLUDED.quantity_to_pick,"
+    " quantity_picked = EXCLUDED.quantity_picked, status = EXCLUDED.status, picked_by = EXCLUDED.picked_by,"
+    " picked_at = EXCLUDED.picked_at, scan_confirmed = EXCLUDED.scan_confirmed),"
+    " cleared AS (DELETE FROM pick_task_shares WHERE pick_task_id = ANY($9::int[]))"
+    " SELECT 1"
+)
+_TASK_FIELDS = (
+    "pick_task_id",
+    "item_id",
+    "bin_id",
+    "lot_number",
+    "pick_sequence",
+    "quantity_to_pick",
+    "quantity_picked",
+    "tote_number",
+    "status",
+    "picked_by",
+    "picked_at",
+    "scan_confirmed",
+)
+
+
+def _header(batch: dict[str, Any]) -> tuple[Any, ...]:
+    return (
         batch["batch_id"],
         batch["batch_number"],
         batch["kind"],
@@ -44,45 +79,23 @@ async def _batch(connection: Connection, batch: dict[str, Any]) -> None:
     )
 
 
-async def _tasks(connection: Connection, batch_id: int, tasks: list[dict[str, Any]]) -> None:
-    await connection.executemany(
-        "INSERT INTO pick_tasks (pick_task_id, batch_id, item_id, bin_id, lot_number, pick_sequence,"
-        " quantity_to_pick, quantity_picked, tote_number, status, picked_by, picked_at, scan_confirmed)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        " ON CONFLICT (pick_task_id) DO UPDATE SET quantity_to_pick = EXCLUDED.quantity_to_pick,"
-        " quantity_picked = EXCLUDED.quantity_picked, status = EXCLUDED.status, picked_by = EXCLUDED.picked_by,"
-        " picked_at = EXCLUDED.picked_at, scan_confirmed = EXCLUDED.scan_confirmed",
-        [
-            (
-                t["pick_task_id"],
-                batch_id,
-                t["item_id"],
-                t["bin_id"],
-                t["lot_number"],
-                t["pick_sequence"],
-                t["quantity_to_pick"],
-                t["quantity_picked"],
-                t["tote_number"],
-                t["status"],
-                t["picked_by"],
-                _time(t["picked_at"]),
-                t["scan_confirmed"],
-            )
-            for t in tasks
-        ],
-    )
-    await connection.execute(
-        "DELETE FROM pick_task_shares WHERE pick_task_id = ANY($1::int[])", [t["pick_task_id"] for t in tasks]
-    )
-    await connection.executemany(
-        "INSERT INTO pick_task_shares (pick_task_id, so_id, so_line_id, quantity, quantity_picked, short_quantity)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-            (t["pick_task_id"], s["so_id"], s["so_line_id"], s["quantity"], s["quantity_picked"], s["short_quantity"])
-            for t in tasks
-            for s in t["shares"]
-        ],
-    )
+async def _batch_and_tasks(connection: Connection, batch: dict[str, Any], tasks: list[dict[str, Any]]) -> None:
+    if not tasks:
+        await connection.execute(_UPSERT_BATCH, *_header(batch))
+        return
+    columns = [[_time(t[f]) if f == "picked_at" else t[f] for t in tasks] for f in _TASK_FIELDS]
+    await connection.execute(_UPSERT_BATCH_AND_TASKS, *_header(batch), *columns)
+    shares = [
+        (t["pick_task_id"], s["so_id"], s["so_line_id"], s["quantity"], s["quantity_picked"], s["short_quantity"])
+        for t in tasks
+        for s in t["shares"]
+    ]
+    if shares:
+        await connection.executemany(
+            "INSERT INTO pick_task_shares (pick_task_id, so_id, so_line_id, quantity, quantity_picked,"
+            " short_quantity) VALUES ($1, $2, $3, $4, $5, $6)",
+            shares,
+        )
 
 
 async def _short_pick(connection: Connection, batch: dict[str, Any], short: dict[str, Any]) -> None:
@@ -109,14 +122,12 @@ async def apply_picking_event(connection: Connection, event: CloudEvent) -> None
         return
     data = event.data
     batch = data["batch"]
-    await _batch(connection, batch)
+    await _batch_and_tasks(connection, batch, data["tasks"])
     if data["orders"]:
         await connection.executemany(
             "INSERT INTO pick_batch_orders (batch_id, so_id, tote_number, position) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT DO NOTHING",
             [(batch["batch_id"], o["so_id"], o["tote_number"], o["position"]) for o in data["orders"]],
         )
-    if data["tasks"]:
-        await _tasks(connection, batch["batch_id"], data["tasks"])
     if data["short_pick"] is not None:
         await _short_pick(connection, batch, data["short_pick"])

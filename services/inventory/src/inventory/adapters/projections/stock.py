@@ -25,10 +25,15 @@ async def _apply_position(connection: Connection, event: CloudEvent) -> None:
     expiry = date.fromisoformat(data["expiry_date"]) if data["expiry_date"] else None
     # Writers of a (bin, item) hold its stream lock, so update-else-insert cannot race. (An upsert
     # would not do: PostgreSQL checks the CHECKs on the proposed row of a removal before the conflict.)
-    updated = await connection.execute(
-        "UPDATE stock SET quantity_on_hand = quantity_on_hand + $4, quantity_allocated = quantity_allocated + $5,"
+    # The movement row rides in the update's statement: one round trip for the usual event.
+    row = await connection.fetchrow(
+        "WITH movement AS (INSERT INTO stock_movements (event_id, occurred_at, event_type, warehouse_id, bin_id,"
+        " item_id, lot_number, on_hand_change, allocated_change, reason, reference_type, reference_id, actor)"
+        " VALUES ($8::uuid, $7, $9, $10, $1, $2, $3, $4, $5, $11, $12, $13, $14))"
+        " UPDATE stock SET quantity_on_hand = quantity_on_hand + $4, quantity_allocated = quantity_allocated + $5,"
         " expiry_date = COALESCE($6, expiry_date), updated_at = $7"
-        " WHERE bin_id = $1 AND item_id = $2 AND lot_number IS NOT DISTINCT FROM $3",
+        " WHERE bin_id = $1 AND item_id = $2 AND lot_number IS NOT DISTINCT FROM $3"
+        " RETURNING quantity_on_hand = 0 AND quantity_allocated = 0 AS emptied",
         data["bin_id"],
         data["item_id"],
         data["lot_number"],
@@ -36,8 +41,15 @@ async def _apply_position(connection: Connection, event: CloudEvent) -> None:
         allocated,
         expiry,
         occurred_at,
+        event.id,
+        event.type,
+        data["warehouse_id"],
+        data["reason"],
+        data["reference_type"],
+        data["reference_id"],
+        event.actor,
     )
-    if updated == "UPDATE 0":
+    if row is None:
         await connection.execute(
             "INSERT INTO stock (warehouse_id, bin_id, item_id, lot_number, expiry_date, uom, quantity_on_hand,"
             " quantity_allocated, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -51,32 +63,18 @@ async def _apply_position(connection: Connection, event: CloudEvent) -> None:
             allocated,
             occurred_at,
         )
-    # An empty position disappears, as in v1.7 (a zero row would only clutter lookups).
-    await connection.execute(
-        "DELETE FROM stock WHERE bin_id = $1 AND item_id = $2 AND lot_number IS NOT DISTINCT FROM $3"
-        " AND quantity_on_hand = 0 AND quantity_allocated = 0",
-        data["bin_id"],
-        data["item_id"],
-        data["lot_number"],
-    )
-    await connection.execute(
-        "INSERT INTO stock_movements (event_id, occurred_at, event_type, warehouse_id, bin_id, item_id, lot_number,"
-        " on_hand_change, allocated_change, reason, reference_type, reference_id, actor)"
-        " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        event.id,
-        occurred_at,
-        event.type,
-        data["warehouse_id"],
-        data["bin_id"],
-        data["item_id"],
-        data["lot_number"],
-        on_hand,
-        allocated,
-        data["reason"],
-        data["reference_type"],
-        data["reference_id"],
-        event.actor,
-    )
+        emptied = on_hand == 0 and allocated == 0
+    else:
+        emptied = row["emptied"]
+    if emptied:
+        # An empty position disappears, as in v1.7 (a zero row would only clutter lookups).
+        await connection.execute(
+            "DELETE FROM stock WHERE bin_id = $1 AND item_id = $2 AND lot_number IS NOT DISTINCT FROM $3"
+            " AND quantity_on_hand = 0 AND quantity_allocated = 0",
+            data["bin_id"],
+            data["item_id"],
+            data["lot_number"],
+        )
 
 
 async def _apply_adjustment(connection: Connection, data: dict[str, Any]) -> None:

@@ -47,30 +47,30 @@ async def batch_view(pool: asyncpg.Pool, batch_id: int) -> dict[str, Any] | None
     }
 
 
+# The scanner asks for it before every pick: the task, the batch's progress and the orders sharing the
+# task in one round trip (the orders come back as (so_number, quantity) tuples).
+_NEXT = (
+    "SELECT n.*, (SELECT count(*) FILTER (WHERE status IN ('PICKED', 'SHORT')) FROM pick_tasks"  # noqa: S608
+    " WHERE batch_id = $1) AS done, (SELECT count(*) FILTER (WHERE status <> 'SKIPPED') FROM pick_tasks"
+    " WHERE batch_id = $1) AS total, ARRAY(SELECT (so.so_number, sum(s.quantity)::int) FROM pick_task_shares s"
+    " JOIN sales_orders so ON so.so_id = s.so_id WHERE s.pick_task_id = n.pick_task_id"
+    " GROUP BY so.so_id, so.so_number ORDER BY so.so_id) AS contributing"
+    f" FROM ({_TASK} WHERE t.batch_id = $1 AND t.status = 'PENDING'{_WALK} LIMIT 1) n"
+)
+
+
 async def next_task(pool: asyncpg.Pool, batch_id: int) -> dict[str, Any] | None:
     """The first pending task on the walk, with "pick n of m" and the orders that share it."""
-    async with pool.acquire() as connection:
-        task = await connection.fetchrow(
-            f"{_TASK} WHERE t.batch_id = $1 AND t.status = 'PENDING'{_WALK} LIMIT 1", batch_id
-        )
-        if task is None:
-            return None
-        counts = await connection.fetchrow(  # one row, always
-            "SELECT count(*) FILTER (WHERE status IN ('PICKED', 'SHORT')) AS done,"
-            " count(*) FILTER (WHERE status <> 'SKIPPED') AS total FROM pick_tasks WHERE batch_id = $1",
-            batch_id,
-        )
-        contributing = await connection.fetch(
-            "SELECT so.so_number, sum(s.quantity)::int AS quantity FROM pick_task_shares s"
-            " JOIN sales_orders so ON so.so_id = s.so_id WHERE s.pick_task_id = $1"
-            " GROUP BY so.so_id, so.so_number ORDER BY so.so_id",
-            task["pick_task_id"],
-        )
+    row = await pool.fetchrow(_NEXT, batch_id)
+    if row is None:
+        return None
+    task = dict(row)
+    done, total, contributing = task.pop("done"), task.pop("total"), task.pop("contributing")
     return {
-        **dict(task),
-        "contributing_orders": [dict(c) for c in contributing],
-        "pick_number": (counts or {"done": 0})["done"] + 1,
-        "total_picks": (counts or {"total": 0})["total"],
+        **task,
+        "contributing_orders": [{"so_number": number, "quantity": quantity} for number, quantity in contributing],
+        "pick_number": done + 1,
+        "total_picks": total,
     }
 
 
@@ -117,10 +117,12 @@ async def available_to_promise(pool: asyncpg.Pool, warehouse_id: int, item_id: i
 
 
 async def short_pick_report(pool: asyncpg.Pool, days: int, warehouse_id: int | None) -> list[dict[str, Any]]:
-    """v1.7 H.4's report, newest first, at most 100 rows, from the short-pick read model."""
+    """v1.7 H.4's report, newest first, at most 100 rows, from the short-pick read model; plus the count
+    the short pick opened and how it settled the held units (`count_outcome` null: still held)."""
     rows = await pool.fetch(
         "SELECT p.pick_task_id AS log_id, p.reported_by AS user, i.sku, p.quantity_to_pick AS qty_expected,"
-        " p.quantity_picked AS qty_picked, p.shortage, b.bin_code, p.batch_id, p.reported_at AS timestamp"
+        " p.quantity_picked AS qty_picked, p.shortage, b.bin_code, p.batch_id, p.reported_at AS timestamp,"
+        " p.count_id, p.count_outcome"
         " FROM short_picks p JOIN items i ON i.item_id = p.item_id JOIN bins b ON b.bin_id = p.bin_id"
         " WHERE p.reported_at > now() - make_interval(days => $1) AND ($2::int IS NULL OR p.warehouse_id = $2)"
         " ORDER BY p.reported_at DESC, p.pick_task_id DESC LIMIT 100",

@@ -149,6 +149,10 @@ class CatalogRepository:
     async def items_preferring(self, bin_id: int) -> int:
         return int(await self._connection.fetchval("SELECT count(*) FROM preferred_bins WHERE bin_id = $1", bin_id))
 
+    async def sales_lines_naming(self, item_id: int) -> int:
+        query = "SELECT count(*) FROM sales_order_lines WHERE item_id = $1"
+        return int(await self._connection.fetchval(query, item_id))
+
     async def preferred_bins_of(self, item_id: int) -> list[PreferredBin]:
         rows = await self._connection.fetch(
             "SELECT preferred_bin_id, item_id, bin_id, priority, notes FROM preferred_bins WHERE item_id = $1",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from canonical.db import Connection
-from inventory.domain.counts.cycle_count import CountLine, CycleCount
+from inventory.domain.counts.cycle_count import CountLine, CycleCount, ShortHold
 from inventory.domain.stock.adjustment import Adjustment, CountEvidence
 from inventory.domain.stock.ledger import Position
 
@@ -36,8 +36,15 @@ class CountRepository:
             " adjustment_id FROM cycle_count_lines WHERE count_id = $1 ORDER BY count_line_id",
             count_id,
         )
+        hold = await self._connection.fetchrow(
+            "SELECT pick_task_id, item_id, lot_number, shortage AS quantity, count_outcome AS outcome"
+            " FROM short_picks WHERE count_id = $1",
+            count_id,
+        )
         return CycleCount(
-            **{**dict(row), "external_id": str(row["external_id"])}, lines=tuple(CountLine(**dict(r)) for r in lines)
+            **{**dict(row), "external_id": str(row["external_id"])},
+            lines=tuple(CountLine(**dict(r)) for r in lines),
+            hold=None if hold is None else ShortHold(**dict(hold)),
         )
 
     async def positions_in_bin(self, bin_id: int) -> list[Position]:

@@ -15,6 +15,15 @@ _HEADER = (
     " shipping_address, ship_by_date, picked_at, packed_at, shipped_at, cancelled_at, carrier, tracking_number,"
     " fulfillment_id, fulfillment_external_id"
 )
+_LINE_COLUMNS = (
+    "so_line_id, item_id, line_number, quantity_ordered, quantity_allocated, quantity_picked, quantity_packed,"
+    " quantity_shipped, status"
+)
+_LINE_FIELDS = tuple(column.strip() for column in _LINE_COLUMNS.split(","))
+_ORDER = (
+    f"SELECT {_HEADER}, ARRAY(SELECT ({_LINE_COLUMNS}) FROM sales_order_lines l WHERE l.so_id = o.so_id"  # noqa: S608
+    " ORDER BY line_number, so_line_id) AS lines FROM sales_orders o WHERE o.so_id = $1"
+)
 _TIMES = ("order_date", "created_at", "picked_at", "packed_at", "shipped_at", "cancelled_at", "ship_by_date")
 
 
@@ -42,16 +51,13 @@ class SalesOrderRepository:
         return int(await self._connection.fetchval(f"SELECT nextval('{sequence}')"))
 
     async def sales_order(self, so_id: int) -> SalesOrder | None:
-        row = await self._connection.fetchrow(f"SELECT {_HEADER} FROM sales_orders WHERE so_id = $1", so_id)  # noqa: S608
+        """The order and its lines in one round trip (the lines come back as tuples)."""
+        row = await self._connection.fetchrow(_ORDER, so_id)
         if row is None:
             return None
-        lines = await self._connection.fetch(
-            "SELECT so_line_id, item_id, line_number, quantity_ordered, quantity_allocated, quantity_picked,"
-            " quantity_packed, quantity_shipped, status FROM sales_order_lines WHERE so_id = $1"
-            " ORDER BY line_number, so_line_id",
-            so_id,
-        )
-        return SalesOrder(**_header(row), lines=tuple(SoLine(**dict(line)) for line in lines))
+        values = _header(row)
+        lines = values.pop("lines")
+        return SalesOrder(**values, lines=tuple(SoLine(**dict(zip(_LINE_FIELDS, line, strict=True))) for line in lines))
 
     async def so_id_by_number(self, so_number: str) -> int | None:
         value = await self._connection.fetchval("SELECT so_id FROM sales_orders WHERE so_number = $1", so_number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from canonical.db import Connection
 from inventory.domain.picking.allocation import Candidate
@@ -12,6 +13,29 @@ PICKABLE = ("Pickable", "PickableStaging")
 
 
 _SEQUENCES = frozenset({"pick_batch_id_seq", "pick_task_id_seq"})
+# Column order follows the dataclasses (BatchOrder, PickTask without shares, Share after its task id).
+_ORDER_COLUMNS = "so_id, tote_number, position"
+_TASK_COLUMNS = (
+    "pick_task_id, item_id, bin_id, lot_number, pick_sequence, quantity_to_pick, tote_number, quantity_picked,"
+    " status, picked_by, picked_at, scan_confirmed"
+)
+_TASK_FIELDS = tuple(column.strip() for column in _TASK_COLUMNS.split(","))
+_SHARE_COLUMNS = "s.pick_task_id, s.so_id, s.so_line_id, s.quantity, s.quantity_picked, s.short_quantity"
+_BATCH = (
+    "SELECT b.batch_id, b.batch_number, b.kind, b.warehouse_id, b.status, b.assigned_to, b.created_at,"  # noqa: S608
+    f" b.completed_at, ARRAY(SELECT ({_ORDER_COLUMNS}) FROM pick_batch_orders o WHERE o.batch_id = b.batch_id"
+    f" ORDER BY position) AS orders, ARRAY(SELECT ({_TASK_COLUMNS}) FROM pick_tasks t WHERE t.batch_id = b.batch_id"
+    f" ORDER BY pick_task_id) AS tasks, ARRAY(SELECT ({_SHARE_COLUMNS}) FROM pick_task_shares s"
+    " JOIN pick_tasks t ON t.pick_task_id = s.pick_task_id WHERE t.batch_id = b.batch_id"
+    " ORDER BY s.pick_task_id, s.so_id, s.so_line_id) AS shares FROM pick_batches b WHERE b.batch_id = $1"
+)
+
+
+def _task(values: tuple[Any, ...], shares: tuple[Share, ...]) -> PickTask:
+    task = dict(zip(_TASK_FIELDS, values, strict=True))
+    picked_at = task["picked_at"]
+    task["picked_at"] = None if picked_at is None else picked_at.isoformat()
+    return PickTask(**task, shares=shares)
 
 
 class PickingRepository:
@@ -24,33 +48,13 @@ class PickingRepository:
         return int(await self._connection.fetchval(f"SELECT nextval('{sequence}')"))
 
     async def batch(self, batch_id: int) -> PickBatch | None:
-        row = await self._connection.fetchrow(
-            "SELECT batch_id, batch_number, kind, warehouse_id, status, assigned_to, created_at, completed_at"
-            " FROM pick_batches WHERE batch_id = $1",
-            batch_id,
-        )
+        """The batch with its orders, tasks and shares in one round trip (rows come back as tuples)."""
+        row = await self._connection.fetchrow(_BATCH, batch_id)
         if row is None:
             return None
-        orders = await self._connection.fetch(
-            "SELECT so_id, tote_number, position FROM pick_batch_orders WHERE batch_id = $1 ORDER BY position",
-            batch_id,
-        )
-        tasks = await self._connection.fetch(
-            "SELECT pick_task_id, item_id, bin_id, lot_number, pick_sequence, quantity_to_pick, tote_number,"
-            " quantity_picked, status, picked_by, picked_at, scan_confirmed FROM pick_tasks WHERE batch_id = $1"
-            " ORDER BY pick_task_id",
-            batch_id,
-        )
-        shares = await self._connection.fetch(
-            "SELECT s.pick_task_id, s.so_id, s.so_line_id, s.quantity, s.quantity_picked, s.short_quantity"
-            " FROM pick_task_shares s JOIN pick_tasks t ON t.pick_task_id = s.pick_task_id WHERE t.batch_id = $1"
-            " ORDER BY s.pick_task_id, s.so_id, s.so_line_id",
-            batch_id,
-        )
         by_task: dict[int, list[Share]] = {}
-        for share in shares:
-            values = dict(share)
-            by_task.setdefault(values.pop("pick_task_id"), []).append(Share(**values))
+        for pick_task_id, *share in row["shares"]:
+            by_task.setdefault(pick_task_id, []).append(Share(*share))
         return PickBatch(
             batch_id=row["batch_id"],
             batch_number=row["batch_number"],
@@ -60,17 +64,8 @@ class PickingRepository:
             assigned_to=row["assigned_to"],
             created_at=row["created_at"].isoformat(),
             completed_at=None if row["completed_at"] is None else row["completed_at"].isoformat(),
-            orders=tuple(BatchOrder(**dict(o)) for o in orders),
-            tasks=tuple(
-                PickTask(
-                    **{
-                        **dict(t),
-                        "picked_at": None if t["picked_at"] is None else t["picked_at"].isoformat(),
-                        "shares": tuple(by_task.get(t["pick_task_id"], ())),
-                    }
-                )
-                for t in tasks
-            ),
+            orders=tuple(BatchOrder(*order) for order in row["orders"]),
+            tasks=tuple(_task(values, tuple(by_task.get(values[0], ()))) for values in row["tasks"]),
         )
 
     async def task_refs(self, pick_task_id: int) -> tuple[int, list[int]] | None:

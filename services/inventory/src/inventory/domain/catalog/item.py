@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from canonical.errors import DomainError
+from canonical.errors import Conflict, DomainError
 from inventory.domain.catalog.changes import changed, state_of
 from inventory.domain.events import DomainEvent
 
@@ -102,12 +102,26 @@ class ItemInStock(DomainError):
     code = "item_in_stock"
 
 
-def delete_item(item: Item, *, units: int, order_lines: int) -> DomainEvent:
-    """Refused while stock or order lines exist; archiving is the way to retire an item with history."""
+class ItemOnSalesOrders(Conflict):
+    """v1.7 answers 400; a 409 with its own code says "the item is in use", not "your request is malformed"."""
+
+    code = "item_on_sales_orders"
+
+    def __init__(self, lines: int) -> None:
+        text = "Cannot delete item: sales order lines reference it. Archive it instead"
+        super().__init__(f"{text} ({lines} line(s)).", legacy_error=text, sales_order_lines=lines)
+
+
+def delete_item(item: Item, *, units: int, order_lines: int, sales_lines: int) -> DomainEvent:
+    """Refused while stock, purchase order lines or sales order lines name it; archiving is the way to
+    retire an item with history. Every sales order line counts, open or not (v1.7): a shipped order's
+    lines must keep their item, or the order would lose them from its detail and its history."""
     if units:
         raise ItemInStock(f"Cannot delete item: {units} unit(s) are in stock. Archive it instead.")
     if order_lines:
         raise ItemInStock(f"Cannot delete item: {order_lines} purchase order line(s) name it. Archive it instead.")
+    if sales_lines:
+        raise ItemOnSalesOrders(sales_lines)
     return DomainEvent("item.deleted", {"item_id": item.item_id})
 
 

@@ -3,6 +3,12 @@
 Opening takes a snapshot of the bin's positions (on-hand, allocation ignored).
 Submitting records what was counted; the stock is never changed by a submit:
 each variance becomes a PENDING adjustment that a reviewer approves or rejects.
+
+A short pick opens a count of its bin that carries the pick's hold (the missing
+units, still allocated so nobody is promised them). The count settles the hold
+when it settles the held position: at submit when the count found no variance
+there (or did not count it), else when its adjustment is reviewed, released
+before the variance applies so the removal can take those units.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from canonical.errors import DomainError
 from inventory.domain.catalog.bin import Bin
@@ -19,6 +26,10 @@ from inventory.domain.stock.ledger import MAX_QUANTITY, Place, Position
 
 PENDING, IN_PROGRESS, COMPLETED, VARIANCE = "PENDING", "IN_PROGRESS", "COMPLETED", "VARIANCE"
 OPEN_STATES = frozenset({PENDING, IN_PROGRESS})  # IN_PROGRESS is accepted but never assigned (v1.7)
+
+
+# How a short pick's hold ended; None on the count while the units are still held.
+MATCHED, ADJUSTED, REJECTED, UNCOUNTED = "MATCHED", "ADJUSTED", "REJECTED", "UNCOUNTED"
 
 
 class CountClosed(DomainError):
@@ -50,6 +61,21 @@ class CountLine:
 
 
 @dataclass(frozen=True)
+class ShortHold:
+    """Units a short pick left allocated in the counted bin until the count says whether they exist."""
+
+    pick_task_id: int
+    item_id: int
+    lot_number: str | None
+    quantity: int
+    outcome: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass(frozen=True)
 class CycleCount:
     count_id: int
     external_id: str
@@ -58,6 +84,7 @@ class CycleCount:
     status: str
     assigned_to: str
     lines: tuple[CountLine, ...] = ()
+    hold: ShortHold | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +105,26 @@ def open_count(
     line_ids: Iterator[int],
     actor: str,
     now: datetime,
+    hold: ShortHold | None = None,
 ) -> DomainEvent:
-    """One line per position with stock (several lots of an item give several lines); an empty bin, none."""
+    """One line per position with stock (several lots of an item give several lines); an empty bin, none.
+
+    A short pick's count names its hold (the missing units stay allocated, so their position is counted)."""
     snapshot = sorted((p for p in positions if p.on_hand > 0), key=lambda p: (p.item_id, p.lot_number or ""))
+    origin: dict[str, Any] = {}
+    if hold is not None:
+        origin = {
+            "short_pick": {
+                "pick_task_id": hold.pick_task_id,
+                "item_id": hold.item_id,
+                "lot_number": hold.lot_number,
+                "quantity_held": hold.quantity,
+            }
+        }
     return DomainEvent(
         "cycle_count.created",
         {
+            **origin,
             "count_id": count_id,
             "external_id": external_id,
             "warehouse_id": bin_.warehouse_id,
@@ -198,6 +239,50 @@ def submit_count(
         },
     )
     return Submission(counted, [event], adjustments, status)
+
+
+def _holds(count: CycleCount, item_id: int, lot_number: str | None) -> ShortHold | None:
+    hold = count.hold
+    if hold is None or not hold.held or (hold.item_id, hold.lot_number) != (item_id, lot_number):
+        return None
+    return hold
+
+
+def outcome_at_submit(count: CycleCount, submission: Submission) -> str | None:
+    """A held position counted without variance (or left uncounted: the count is closed either way)
+    settles now; a variance waits for its review. None: nothing to settle at submit."""
+    if count.hold is None or not count.hold.held:
+        return None
+    for line in submission.counted:
+        if _holds(count, line.item_id, line.lot_number) is not None and not line.unexpected:
+            return None if line.adjustment_id is not None else MATCHED
+    return UNCOUNTED
+
+
+def outcome_of_review(count: CycleCount, item_id: int, lot_number: str | None, approved: bool) -> str | None:
+    """The review of the held position's variance settles the hold; any other line's review does not."""
+    if _holds(count, item_id, lot_number) is None:
+        return None
+    return ADJUSTED if approved else REJECTED
+
+
+def hold_released(count: CycleCount, outcome: str, released: int, now: datetime) -> DomainEvent:
+    """`released` may be below the hold only if the allocation was already smaller (nothing is released twice)."""
+    assert count.hold is not None
+    assert count.hold.held
+    return DomainEvent(
+        "cycle_count.hold_released",
+        {
+            "count_id": count.count_id,
+            "pick_task_id": count.hold.pick_task_id,
+            "bin_id": count.bin_id,
+            "item_id": count.hold.item_id,
+            "lot_number": count.hold.lot_number,
+            "quantity_released": released,
+            "outcome": outcome,
+            "released_at": now.isoformat(),
+        },
+    )
 
 
 def count_stream(count_id: int) -> str:

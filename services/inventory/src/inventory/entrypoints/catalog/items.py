@@ -36,8 +36,9 @@ Sku = Annotated[str, Field(min_length=1, max_length=MAX_SKU_LENGTH)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_ITEM_NAME_LENGTH)]
 Barcode = Annotated[str, Field(min_length=1, max_length=128)]
 Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT_LBS)]
-Dimension = Annotated[float, Field(ge=0)]
-Count = Annotated[int, Field(ge=0)]
+# The spec bounds neither; the columns do (numeric(10, 3) and integer): past them a 400, not a 500.
+Dimension = Annotated[float, Field(ge=0, le=9_999_999.999)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Priority = Annotated[int, Field(ge=MIN_PRIORITY, le=MAX_PRIORITY)]
 
 

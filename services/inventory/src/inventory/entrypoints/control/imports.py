@@ -1,4 +1,4 @@
-"""`POST /api/admin/import/{entity_type}`: bulk import of items, bins and purchase orders.
+"""`POST /api/admin/import/{entity_type}`: bulk import of items, bins, purchase and sales orders.
 
 The body is JSON `{records: [...], warehouse_id?, dry_run?}` (records may also sit under the
 entity type's key, as v1.7 allowed), JSON `{csv: "<text>"}`, or a raw `text/csv` body. v1.7's
@@ -32,6 +32,7 @@ from inventory.domain.imports import TEMPLATES, InvalidImport, RowRejected, chec
 from inventory.entrypoints.catalog.bins import CreateBinIn
 from inventory.entrypoints.catalog.items import CreateItemIn
 from inventory.entrypoints.dependencies import PROJECTORS, Context, Pool, unit_of_work
+from inventory.entrypoints.orders.sales_orders import CreateSalesOrderIn
 from inventory.entrypoints.receiving.purchase_orders import CreatePurchaseOrderIn
 from inventory.entrypoints.routers import admin_router
 from inventory.entrypoints.scoping import RequestedWarehouse
@@ -71,6 +72,7 @@ VALIDATORS: dict[str, Validate] = {
     "items": _validator(CreateItemIn),
     "bins": _validator(CreateBinIn),
     "purchase-orders": _validator(CreatePurchaseOrderIn, frozenset({"lines"})),
+    "sales-orders": _validator(CreateSalesOrderIn, frozenset({"lines"})),
 }
 
 

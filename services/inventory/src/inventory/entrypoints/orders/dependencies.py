@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from inventory.entrypoints.dependencies import unit_of_work
-from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
+from inventory.service_layer.unit_of_work import PickFloorUnitOfWork
 
-FulfilmentUow = Annotated[FulfilmentUnitOfWork, Depends(unit_of_work)]
+# The richest fulfilment contract (a short pick opens a count too); every fulfilment handler accepts it.
+FulfilmentUow = Annotated[PickFloorUnitOfWork, Depends(unit_of_work)]

@@ -78,6 +78,7 @@ async def handle_delete_item(item_id: int, uow: UnitOfWork, context: CommandCont
             item,
             units=await uow.stock.units_of_item(item_id),
             order_lines=await uow.receiving.lines_naming(item_id),
+            sales_lines=await uow.catalog.sales_lines_naming(item_id),
         )
         for preferred in await uow.catalog.preferred_bins_of(item_id):
             mapping_stream = preferred_bin_stream(preferred.preferred_bin_id)

@@ -13,6 +13,7 @@ from canonical.events.factory import CommandContext
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.counts.cycle_count import CountedLine, count_stream, open_count, submit_count
 from inventory.domain.stock.adjustment import APPROVE, adjustment_stream
+from inventory.service_layer.counts.holds import settle_at_submit
 from inventory.service_layer.stock.adjustments import Decision, review_adjustments
 from inventory.service_layer.stock.positions import lock_bins, lock_items
 from inventory.service_layer.unit_of_work import ControlUnitOfWork
@@ -105,6 +106,7 @@ async def handle_submit_count(
         if auto and submission.adjustments:
             decisions = [Decision(a.data["adjustment_id"], APPROVE) for a in submission.adjustments]
             await review_adjustments(uow, decisions, context, now)
+        await settle_at_submit(uow, count_id, submission, context, now)
         bin_ = await uow.catalog.bin(count.bin_id)  # for its code only: no lock after the stock locks
         show_expected = settings.flag("count_show_expected")
     summary = [

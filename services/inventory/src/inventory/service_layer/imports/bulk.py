@@ -15,16 +15,20 @@ from canonical.errors import DomainError
 from canonical.events.factory import CommandContext
 from inventory.domain.events import DomainEvent
 from inventory.domain.imports import Row, RowError, RowRejected, check_entity_type, check_records, rows_of
+from inventory.domain.orders.sales_order import NewSoLine
 from inventory.domain.receiving.purchase_order import NewLine
 from inventory.domain.stock.adjustment import DirectAdjustment
 from inventory.service_layer.catalog.bins import handle_create_bin
 from inventory.service_layer.catalog.items import handle_create_item
+from inventory.service_layer.orders.sales_orders import handle_create_sales_order
 from inventory.service_layer.receiving.purchase_orders import handle_create_purchase_order
 from inventory.service_layer.stock.adjustments import handle_direct_adjustment
 from inventory.service_layer.unit_of_work import (
     CatalogRepository,
     ImportUnitOfWork,
+    PickingRepository,
     ReceivingRepository,
+    SalesOrderRepository,
     StockRepository,
 )
 
@@ -35,11 +39,6 @@ Validate = Callable[[Mapping[str, Any]], dict[str, Any]]
 # Told (rows done, rows in all) every PROGRESS_EVERY rows while an import runs.
 Progress = Callable[[int, int], Awaitable[None]]
 PROGRESS_EVERY = 100
-
-
-class ImportNotAvailable(DomainError):
-    status = 501
-    code = "import_not_available"
 
 
 class _Joined:
@@ -59,6 +58,14 @@ class _Joined:
     @property
     def receiving(self) -> ReceivingRepository:
         return self._outer.receiving
+
+    @property
+    def orders(self) -> SalesOrderRepository:
+        return self._outer.orders
+
+    @property
+    def picking(self) -> PickingRepository:
+        return self._outer.picking
 
     async def __aenter__(self) -> Self:
         return self
@@ -140,7 +147,59 @@ async def _bin(row: Row, validate: Validate, uow: ImportUnitOfWork, context: Com
     await handle_create_bin(validate({**values, "zone_id": zone_id}), _Joined(uow), context)
 
 
-async def _purchase_orders(
+# (header fields, (item_id, quantity) lines, row validator, unit of work, context): creates one order.
+CreateOrder = Callable[
+    [dict[str, Any], list[tuple[int, int]], Validate, ImportUnitOfWork, CommandContext], Awaitable[None]
+]
+
+
+@dataclass(frozen=True)
+class _OrderKind:
+    """What differs between importing purchase orders and sales orders: the number and the header columns."""
+
+    number: str
+    header_columns: tuple[str, ...]
+    create: Callable[
+        [dict[str, Any], list[tuple[int, int]], Validate, ImportUnitOfWork, CommandContext], Awaitable[None]
+    ]
+
+
+async def _create_purchase_order(
+    header: dict[str, Any],
+    lines: list[tuple[int, int]],
+    validate: Validate,
+    uow: ImportUnitOfWork,
+    context: CommandContext,
+) -> None:
+    body = [{"item_id": item_id, "quantity_ordered": quantity} for item_id, quantity in lines]
+    fields = validate({**header, "lines": body})
+    new_lines = [NewLine(item_id, quantity) for item_id, quantity in lines]
+    await handle_create_purchase_order(fields, new_lines, _Joined(uow), context)
+
+
+async def _create_sales_order(
+    header: dict[str, Any],
+    lines: list[tuple[int, int]],
+    validate: Validate,
+    uow: ImportUnitOfWork,
+    context: CommandContext,
+) -> None:
+    body = [{"item_id": item_id, "quantity_ordered": quantity} for item_id, quantity in lines]
+    fields = validate({**header, "lines": body})
+    new_lines = [NewSoLine(item_id, quantity) for item_id, quantity in lines]
+    await handle_create_sales_order(fields, new_lines, _Joined(uow), context)
+
+
+ORDER_KINDS = {
+    "purchase-orders": _OrderKind("po_number", ("vendor_name", "expected_date"), _create_purchase_order),
+    "sales-orders": _OrderKind(
+        "so_number", ("customer_name", "customer_phone", "customer_address"), _create_sales_order
+    ),
+}
+
+
+async def _orders(
+    kind: _OrderKind,
     rows: Sequence[Row],
     default_warehouse: int | None,
     validate: Validate,
@@ -151,12 +210,14 @@ async def _purchase_orders(
     """One row is one line; the rows of one number make one new OPEN order (lines in row order).
 
     Unlike v1.7, rows never append lines to an order that existed before the import (that
-    could reopen the count of a RECEIVED or CLOSED order): they are refused as duplicates.
+    could reopen the count of a RECEIVED or CLOSED purchase order, or change an order being
+    picked): they are refused as duplicates.
     """
-    groups: dict[str, list[tuple[Row, NewLine]]] = {}
+    groups: dict[str, list[tuple[Row, tuple[int, int]]]] = {}
     headers: dict[str, dict[str, Any]] = {}
     for row in rows:
         values = row.values
+        number = values[kind.number]
         try:
             warehouse_id = values.get("warehouse_id", default_warehouse)
             if warehouse_id is None:
@@ -167,33 +228,24 @@ async def _purchase_orders(
             if item_id is None:
                 raise RowRejected(f"SKU {values['sku']!r} not found")
             header = headers.setdefault(
-                values["po_number"],
+                number,
                 {
-                    "po_number": values["po_number"],
+                    kind.number: number,
                     "warehouse_id": warehouse_id,
-                    "vendor_name": values.get("vendor_name"),
-                    "expected_date": values.get("expected_date"),
+                    **{column: values.get(column) for column in kind.header_columns},
                 },
             )
             if header["warehouse_id"] != warehouse_id:
-                raise RowRejected(f"{values['po_number']} is in warehouse {header['warehouse_id']} on an earlier row")
+                raise RowRejected(f"{number} is in warehouse {header['warehouse_id']} on an earlier row")
         except RowRejected as rejected:
             outcome.errors.append(RowError(row.row, str(rejected)))
             continue
-        groups.setdefault(values["po_number"], []).append((row, NewLine(item_id, values["quantity"])))
+        groups.setdefault(number, []).append((row, (item_id, values["quantity"])))
     for number, members in groups.items():
         lines = [line for _, line in members]
         await _row(
-            uow, outcome, [row for row, _ in members], _purchase_order(headers[number], lines, validate, uow, context)
+            uow, outcome, [row for row, _ in members], kind.create(headers[number], lines, validate, uow, context)
         )
-
-
-async def _purchase_order(
-    header: dict[str, Any], lines: list[NewLine], validate: Validate, uow: ImportUnitOfWork, context: CommandContext
-) -> None:
-    body = [{"item_id": line.item_id, "quantity_ordered": line.quantity_ordered} for line in lines]
-    fields = validate({**header, "lines": body})
-    await handle_create_purchase_order(fields, lines, _Joined(uow), context)
 
 
 @dataclass(frozen=True)
@@ -209,9 +261,7 @@ class Prepared:
 
 def prepare_import(entity_type: str, records: Any) -> Prepared:
     """The checks that refuse a whole import (4xx before anything runs), then each row's own verdict."""
-    if check_entity_type(entity_type) == "sales-orders":
-        raise ImportNotAvailable("Sales-order import is not available yet; import items, bins and purchase orders.")
-    rows, rejected = rows_of(entity_type, check_records(records))
+    rows, rejected = rows_of(check_entity_type(entity_type), check_records(records))
     return Prepared(entity_type, rows, rejected)
 
 
@@ -229,8 +279,8 @@ async def handle_import(
     outcome = _Outcome(total=prepared.total, errors=list(prepared.rejected))
     try:
         async with uow:
-            if entity_type == "purchase-orders":
-                await _purchase_orders(rows, default_warehouse, validate, uow, outcome, context)
+            if entity_type in ORDER_KINDS:
+                await _orders(ORDER_KINDS[entity_type], rows, default_warehouse, validate, uow, outcome, context)
             else:
                 one = _item if entity_type == "items" else _bin
                 for done, row in enumerate(rows, start=1):

@@ -22,6 +22,7 @@ from inventory.domain.orders.sales_order import (
     update_sales_order,
 )
 from inventory.service_layer.orders.locks import lock_order
+from inventory.service_layer.stock.positions import lock_items
 from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
 
 
@@ -37,7 +38,9 @@ async def _create(
     await uow.lock_stream(warehouse_stream(warehouse_id))
     if await uow.catalog.warehouse(warehouse_id) is None:
         raise UnknownWarehouse(warehouse_id)
-    unknown = [line.item_id for line in lines if await uow.catalog.item(line.item_id) is None]
+    # Shared item locks: an item cannot be deleted between this check and the order naming it.
+    known = await lock_items(uow, *(line.item_id for line in lines))
+    unknown = [line.item_id for line in lines if line.item_id not in known]
     so_id = await uow.orders.next_id("sales_order_id_seq")
     line_ids = [await uow.orders.next_id("sales_order_line_id_seq") for _ in lines]
     event = create_sales_order(
@@ -73,7 +76,8 @@ async def _update(
         await uow.lock(_number_lock(number))
         taken = await uow.orders.so_id_by_number(number) is not None
     if lines is not None:
-        unknown = [line.item_id for line in lines if await uow.catalog.item(line.item_id) is None]
+        known = await lock_items(uow, *(line.item_id for line in lines))
+        unknown = [line.item_id for line in lines if line.item_id not in known]
         if unknown:
             raise InvalidSalesOrder(f"Item {unknown[0]} not found.", legacy_error=f"Item {unknown[0]} not found")
         line_ids = [await uow.orders.next_id("sales_order_line_id_seq") for _ in lines]

@@ -15,10 +15,11 @@ from inventory.domain.orders.sales_order import credit_picks, sales_order_stream
 from inventory.domain.picking.batch import PickBatch, batch_stream, with_tasks
 from inventory.domain.picking.tasks import PickTaskNotFound, Settled, confirm_pick, short_pick
 from inventory.domain.stock.ledger import Movement
+from inventory.service_layer.counts.holds import open_short_count
 from inventory.service_layer.orders.locks import lock_orders
 from inventory.service_layer.picking.booking import StockBooking
 from inventory.service_layer.stock.positions import lock_item
-from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
+from inventory.service_layer.unit_of_work import PickFloorUnitOfWork
 
 Access = Callable[[int], None]
 Decide = Callable[[PickBatch, datetime], Awaitable[Settled]]
@@ -33,7 +34,7 @@ class TaskResult:
 
 
 async def _settle(
-    pick_task_id: int, uow: FulfilmentUnitOfWork, context: CommandContext, access: Access, decide: Decide
+    pick_task_id: int, uow: PickFloorUnitOfWork, context: CommandContext, access: Access, decide: Decide
 ) -> TaskResult:
     now = datetime.now(UTC)
     async with uow:
@@ -62,6 +63,8 @@ async def _settle(
         await booking.lock([spot])
         movement = Movement("pick", "pick_task", str(task.pick_task_id))
         await booking.pick(spot, task.quantity_to_pick, task.quantity_picked, settled.shortage, movement)
+        if settled.shortage:  # the held units wait for a count of their bin (a partial confirm too)
+            await open_short_count(uow, task, settled.shortage, scoped, now)
         bin_ = booking.bins.get(task.bin_id)
         return TaskResult(
             settled,
@@ -75,7 +78,7 @@ async def handle_confirm_pick(
     pick_task_id: int,
     scanned_barcode: str,
     quantity: int,
-    uow: FulfilmentUnitOfWork,
+    uow: PickFloorUnitOfWork,
     context: CommandContext,
     access: Access,
 ) -> TaskResult:
@@ -95,7 +98,7 @@ async def handle_confirm_pick(
 
 
 async def handle_short_pick(
-    pick_task_id: int, available: int, uow: FulfilmentUnitOfWork, context: CommandContext, access: Access
+    pick_task_id: int, available: int, uow: PickFloorUnitOfWork, context: CommandContext, access: Access
 ) -> TaskResult:
     async def decide(batch: PickBatch, now: datetime) -> Settled:
         return short_pick(batch, pick_task_id, available, actor=context.actor, now=now)

@@ -25,6 +25,7 @@ from inventory.domain.stock.adjustment import (
     reject_adjustment,
 )
 from inventory.domain.stock.ledger import stock_stream
+from inventory.service_layer.counts.holds import HeldCounts
 from inventory.service_layer.stock.positions import lock_bins, lock_item, lock_items, lock_stock, lock_stock_streams
 from inventory.service_layer.unit_of_work import ControlUnitOfWork, UnitOfWork
 
@@ -110,12 +111,14 @@ async def review_adjustments(
         separation = (await uow.catalog.settings(adjustment.warehouse_id)).flag("require_count_approval_separation")
         if refuse_self_approval(adjustment, action, context.actor, separation):
             self_approvals.add(adjustment.adjustment_id)
+    held = await HeldCounts.lock(uow, (a for a, _ in chosen))  # short-pick counts: their holds go first
     approvals = [a for a, action in chosen if action == APPROVE]
     items = await lock_items(uow, *(a.item_id for a in approvals))
     bins = await lock_bins(uow, *(a.bin_id for a in approvals))
-    stock_versions = await lock_stock_streams(uow, ((a.bin_id, a.item_id) for a in approvals))
+    stock_versions = await lock_stock_streams(uow, [*((a.bin_id, a.item_id) for a in approvals), *held.places()])
     reviewed: list[dict[str, Any]] = []
     for adjustment, action in chosen:
+        await held.settle(adjustment, action == APPROVE, stock_versions, context, now)
         if action == APPROVE:
             item, bin_ = items.get(adjustment.item_id), bins.get(adjustment.bin_id)
             if item is None or bin_ is None:

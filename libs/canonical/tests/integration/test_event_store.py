@@ -21,6 +21,18 @@ async def test_appended_events_read_back_in_order_with_their_sequence(pool: asyn
     assert [(r.stream_id, r.stream_version) for r in recorded] == [("warehouse-1", 1), ("warehouse-1", 2)]
 
 
+async def test_one_append_queues_its_events_for_publishing_in_stream_order(
+    pool: asyncpg.Pool, writer: EventWriter
+) -> None:
+    """The relay publishes by outbox id and a consumer applies by position: both must follow the versions."""
+    async with pool.acquire() as connection, connection.transaction():
+        stamped = await writer.append(connection, "warehouse-3", 0, [warehouse_created(3) for _ in range(6)])
+    queued = await pool.fetch("SELECT event_id, partition_key FROM outbox ORDER BY id")
+    assert [(str(r["event_id"]), r["partition_key"]) for r in queued] == [(e.id, "warehouse-3") for e in stamped]
+    stored = await pool.fetch("SELECT event_id, stream_version FROM event_store ORDER BY global_position")
+    assert [(str(r["event_id"]), r["stream_version"]) for r in stored] == [(e.id, e.sequence) for e in stamped]
+
+
 async def test_appending_at_a_stale_version_is_a_conflict(pool: asyncpg.Pool, writer: EventWriter) -> None:
     async with pool.acquire() as connection, connection.transaction():
         await writer.append(connection, "warehouse-1", 0, [warehouse_created(1)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from canonical.errors import DomainError
 from canonical.events.factory import CommandContext
@@ -147,6 +147,7 @@ async def _bin(row: Row, validate: Validate, uow: ImportUnitOfWork, context: Com
     await handle_create_bin(validate({**values, "zone_id": zone_id}), _Joined(uow), context)
 
 
+Line = TypeVar("Line")
 # (header fields, (item_id, quantity) lines, row validator, unit of work, context): creates one order.
 CreateOrder = Callable[
     [dict[str, Any], list[tuple[int, int]], Validate, ImportUnitOfWork, CommandContext], Awaitable[None]
@@ -164,36 +165,34 @@ class _OrderKind:
     ]
 
 
-async def _create_purchase_order(
-    header: dict[str, Any],
-    lines: list[tuple[int, int]],
-    validate: Validate,
-    uow: ImportUnitOfWork,
-    context: CommandContext,
-) -> None:
-    body = [{"item_id": item_id, "quantity_ordered": quantity} for item_id, quantity in lines]
-    fields = validate({**header, "lines": body})
-    new_lines = [NewLine(item_id, quantity) for item_id, quantity in lines]
-    await handle_create_purchase_order(fields, new_lines, _Joined(uow), context)
+def _creates_order(
+    new_line: Callable[[int, int], Line],
+    handle: Callable[[dict[str, Any], list[Line], _Joined, CommandContext], Awaitable[object]],
+) -> CreateOrder:
+    """An order kind's create: the header and lines checked as the API body, then the API's own handler."""
 
+    async def create(
+        header: dict[str, Any],
+        lines: list[tuple[int, int]],
+        validate: Validate,
+        uow: ImportUnitOfWork,
+        context: CommandContext,
+    ) -> None:
+        body = [{"item_id": item_id, "quantity_ordered": quantity} for item_id, quantity in lines]
+        fields = validate({**header, "lines": body})
+        await handle(fields, [new_line(item_id, quantity) for item_id, quantity in lines], _Joined(uow), context)
 
-async def _create_sales_order(
-    header: dict[str, Any],
-    lines: list[tuple[int, int]],
-    validate: Validate,
-    uow: ImportUnitOfWork,
-    context: CommandContext,
-) -> None:
-    body = [{"item_id": item_id, "quantity_ordered": quantity} for item_id, quantity in lines]
-    fields = validate({**header, "lines": body})
-    new_lines = [NewSoLine(item_id, quantity) for item_id, quantity in lines]
-    await handle_create_sales_order(fields, new_lines, _Joined(uow), context)
+    return create
 
 
 ORDER_KINDS = {
-    "purchase-orders": _OrderKind("po_number", ("vendor_name", "expected_date"), _create_purchase_order),
+    "purchase-orders": _OrderKind(
+        "po_number", ("vendor_name", "expected_date"), _creates_order(NewLine, handle_create_purchase_order)
+    ),
     "sales-orders": _OrderKind(
-        "so_number", ("customer_name", "customer_phone", "customer_address"), _create_sales_order
+        "so_number",
+        ("customer_name", "customer_phone", "customer_address"),
+        _creates_order(NewSoLine, handle_create_sales_order),
     ),
 }
 

@@ -90,6 +90,28 @@ async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout_s:
     raise RuntimeError(f"{what} did not come up within {timeout_s}s")
 
 
+async def ready(client: httpx.AsyncClient, url: str) -> bool:
+    return (await client.get(f"{url}/readyz")).status_code == 200
+
+
+async def admin_bearer(client: httpx.AsyncClient, inventory_url: str, gateway_url: str) -> dict[str, str]:
+    """Once inventory and the gateway are ready and the seeded admin can sign in: the admin's bearer header."""
+    await wait_until(lambda: ready(client, inventory_url), "inventory")
+    await wait_until(lambda: ready(client, gateway_url), "gateway")
+    bearer: dict[str, str] = {}
+
+    async def logged_in() -> bool:
+        answer = await client.post(
+            f"{gateway_url}/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        if answer.status_code == 200:
+            bearer["Authorization"] = f"Bearer {answer.json()['token']}"
+        return answer.status_code == 200
+
+    await wait_until(logged_in, "the seeded admin")
+    return bearer
+
+
 async def load(
     client: httpx.AsyncClient,
     url: str,
@@ -155,21 +177,7 @@ async def run(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     try:
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-
-            async def ready(url: str) -> bool:
-                return (await client.get(f"{url}/readyz")).status_code == 200
-
-            await wait_until(lambda: ready(inventory_url), "inventory")
-            await wait_until(lambda: ready(gateway_url), "gateway")
-            login_url = f"{gateway_url}/api/auth/login"
-
-            async def logged_in() -> bool:
-                answer = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
-                return answer.status_code == 200
-
-            await wait_until(logged_in, "the seeded admin")
-            login = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
-            bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+            bearer = await admin_bearer(client, inventory_url, gateway_url)
             created = await client.post(
                 f"{gateway_url}/api/admin/warehouses",
                 json={"warehouse_code": "BENCH", "warehouse_name": "Bench"},

@@ -55,7 +55,7 @@ from bench.benchlib import (
     summarise,
     write_results,
 )
-from bench.gateway import ADMIN_PASSWORD, free_port, start, wait_until
+from bench.gateway import ADMIN_PASSWORD, admin_bearer, free_port, start
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
@@ -191,17 +191,7 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
     limits = httpx.Limits(max_connections=top + 10, max_keepalive_connections=top + 10)
     try:
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-            await wait_until(lambda: ready(client, inventory_url), "inventory")
-            await wait_until(lambda: ready(client, gateway_url), "gateway")
-            login_url = f"{gateway_url}/api/auth/login"
-
-            async def logged_in() -> bool:
-                answer = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
-                return answer.status_code == 200
-
-            await wait_until(logged_in, "the seeded admin")
-            login = await client.post(login_url, json={"username": "admin", "password": ADMIN_PASSWORD})
-            bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+            bearer = await admin_bearer(client, inventory_url, gateway_url)
             signed = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
             pools = []
             for count in batches_per_level:
@@ -225,10 +215,6 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
             process.terminate()
         for process in (gateway, inventory):
             process.wait(timeout=30)
-
-
-async def ready(client: httpx.AsyncClient, url: str) -> bool:
-    return (await client.get(f"{url}/readyz")).status_code == 200
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ from bench.benchlib import (
     summarise,
     write_results,
 )
-from bench.gateway import ADMIN_PASSWORD, free_port, start, wait_until
+from bench.gateway import ADMIN_PASSWORD, admin_bearer, free_port, start
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
@@ -137,10 +137,6 @@ def receive_putaway(floor: Floor) -> Cycle:
     return cycle
 
 
-async def ready(client: httpx.AsyncClient, url: str) -> bool:
-    return (await client.get(f"{url}/readyz")).status_code == 200
-
-
 async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioResult]:
     url = await bench_database(args.admin_url, DATABASE, "inventory", MIGRATIONS, fresh=True)
     gateway_db = await bench_database(
@@ -174,19 +170,9 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
             httpx.AsyncClient(base_url=inventory_url, headers=signed, limits=limits, timeout=30) as direct,
             httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=30) as via,
         ):
-            await wait_until(lambda: ready(direct, inventory_url), "inventory")
-            await wait_until(lambda: ready(via, gateway_url), "gateway")
-
-            async def logged_in() -> bool:
-                answer = await via.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
-                if answer.status_code == 200:
-                    via.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-                return answer.status_code == 200
-
-            await wait_until(logged_in, "the seeded admin")
+            bearer = await admin_bearer(via, inventory_url, gateway_url)
             warehouse_id = (await direct.get("/api/warehouses/list")).json()["warehouses"][0]["id"]
             floor = await Floor.load(direct, warehouse_id)
-        bearer = {"Authorization": via.headers["Authorization"]}
         async with (
             LoadClient(gateway_url, bearer, connections=connections) as through_gateway,
             LoadClient(inventory_url, signed, connections=connections) as to_service,

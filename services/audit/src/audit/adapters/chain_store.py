@@ -16,26 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from audit.domain.chain import GENESIS_HASH, AuditEntry, ChainedEntry, extend_chain
+from audit.domain.chain import EXPORT_COLUMNS, GENESIS_HASH, AuditEntry, ChainedEntry, extend_chain
 from audit.domain.names import EntityName
 from canonical.db import Connection
 
 CHAIN = "main"
-_COLUMNS = (
-    "log_id",
-    "event_id",
-    "action_type",
-    "entity_type",
-    "entity_id",
-    "actor",
-    "warehouse_id",
-    "device_id",
-    "details",
-    "created_at",
-    "recorded_at",
-    "prev_hash",
-    "row_hash",
-)
 
 
 async def append_to_chain(connection: Connection, entries: list[AuditEntry]) -> list[ChainedEntry]:
@@ -51,7 +36,7 @@ async def append_to_chain(connection: Connection, entries: list[AuditEntry]) -> 
     chained = extend_chain(head["last_log_id"], bytes(head["last_hash"]), entries, datetime.now(UTC))
     await connection.copy_records_to_table(
         "audit_log",
-        columns=_COLUMNS,
+        columns=EXPORT_COLUMNS,  # the stored row is the exported row, column for column
         records=[
             (
                 c.log_id,

@@ -192,28 +192,27 @@ async def update_subscription(
     )
 
 
+async def _set_status(
+    subscription_id: str, status: SubscriptionStatus, admin: Admin, built: DispatcherAdapters, service: ServiceRuntime
+) -> dict[str, Any]:
+    fields = SubscriptionFields(status=status)
+    return await handle_update_subscription(
+        parse_subscription_id(subscription_id), fields, admin=admin, rules=_rules(built, service)
+    )
+
+
 @router.post("/api/admin/webhooks/{subscription_id}/pause")
 async def pause_subscription(
     subscription_id: str, admin: AdminCommand, built: Built, service: Runtime
 ) -> dict[str, Any]:
-    return await handle_update_subscription(
-        parse_subscription_id(subscription_id),
-        SubscriptionFields(status=SubscriptionStatus.PAUSED),
-        admin=admin,
-        rules=_rules(built, service),
-    )
+    return await _set_status(subscription_id, SubscriptionStatus.PAUSED, admin, built, service)
 
 
 @router.post("/api/admin/webhooks/{subscription_id}/resume")
 async def resume_subscription(
     subscription_id: str, admin: AdminCommand, built: Built, service: Runtime
 ) -> dict[str, Any]:
-    return await handle_update_subscription(
-        parse_subscription_id(subscription_id),
-        SubscriptionFields(status=SubscriptionStatus.ACTIVE),
-        admin=admin,
-        rules=_rules(built, service),
-    )
+    return await _set_status(subscription_id, SubscriptionStatus.ACTIVE, admin, built, service)
 
 
 @router.delete("/api/admin/webhooks/{subscription_id}")

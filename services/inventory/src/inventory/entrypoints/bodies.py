@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -34,3 +36,8 @@ class PatchBody(Body):
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, exclude={"warehouse_id"})
+
+
+def iso_dates(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A checked body's dates as ISO strings, the form commands and events carry them in."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}

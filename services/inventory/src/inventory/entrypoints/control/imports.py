@@ -16,7 +16,6 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -29,6 +28,7 @@ from canonical.web.runtime import ServiceRuntime
 from inventory.adapters.queries.import_jobs import create_job, finish_job, job, record_progress
 from inventory.adapters.unit_of_work import PostgresUnitOfWork
 from inventory.domain.imports import TEMPLATES, InvalidImport, RowRejected, check_entity_type, parse_csv
+from inventory.entrypoints.bodies import iso_dates
 from inventory.entrypoints.catalog.bins import CreateBinIn
 from inventory.entrypoints.catalog.items import CreateItemIn
 from inventory.entrypoints.dependencies import PROJECTORS, Context, Pool, unit_of_work
@@ -63,7 +63,7 @@ def _validator(
             first = invalid.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise RowRejected(f"{where}: {first['msg']}" if where else str(first["msg"])) from None
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in checked.items()}
+        return iso_dates(checked)
 
     return validate
 

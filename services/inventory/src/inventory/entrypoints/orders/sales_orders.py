@@ -14,7 +14,7 @@ from canonical.pagination import MAX_PER_PAGE, Page
 from canonical.web.identity import CurrentIdentity
 from inventory.adapters.queries.orders import list_sales_orders, sales_order_detail, sales_order_lookup
 from inventory.domain.orders.sales_order import MAX_ORDERED, MAX_SO_NUMBER_LENGTH, NewSoLine
-from inventory.entrypoints.bodies import Body, PatchBody
+from inventory.entrypoints.bodies import Body, PatchBody, iso_dates
 from inventory.entrypoints.dependencies import Context, Pool
 from inventory.entrypoints.orders.dependencies import FulfilmentUow
 from inventory.entrypoints.routers import admin_router, floor_router
@@ -74,10 +74,6 @@ class UpdateSalesOrderIn(PatchBody):
     priority: Priority | None = None
 
 
-def _iso_dates(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
-
-
 async def _detail(pool: Pool, so_id: int) -> dict[str, Any]:
     detail = await sales_order_detail(pool, so_id)
     if detail is None:
@@ -109,7 +105,7 @@ async def create_sales_order(
     body: CreateSalesOrderIn, uow: FulfilmentUow, context: Context, pool: Pool
 ) -> JSONResponse:
     """201 Created with the order as GET shows it (v1.7 answered 200; fixed per the spec decisions)."""
-    fields = _iso_dates(body.model_dump(exclude={"lines"}))
+    fields = iso_dates(body.model_dump(exclude={"lines"}))
     lines = [NewSoLine(line.item_id, line.quantity_ordered, line.line_number) for line in body.lines]
     so_id = await handle_create_sales_order(fields, lines, uow, context)
     return JSONResponse(await _detail(pool, so_id), status_code=201)
@@ -119,7 +115,7 @@ async def create_sales_order(
 async def update_sales_order(
     so_id: int, body: UpdateSalesOrderIn, uow: FulfilmentUow, context: Context, pool: Pool
 ) -> dict[str, Any]:
-    await handle_update_sales_order(so_id, _iso_dates(body.changes()), uow, context)
+    await handle_update_sales_order(so_id, iso_dates(body.changes()), uow, context)
     return await _detail(pool, so_id)
 
 

@@ -13,7 +13,7 @@ from canonical.errors import NotFound
 from canonical.pagination import MAX_PER_PAGE, Page
 from inventory.adapters.queries.receiving import list_purchase_orders, purchase_order_detail
 from inventory.domain.receiving.purchase_order import MAX_ORDERED, MAX_PO_NUMBER_LENGTH, NewLine
-from inventory.entrypoints.bodies import Body, PatchBody
+from inventory.entrypoints.bodies import Body, PatchBody, iso_dates
 from inventory.entrypoints.dependencies import Context, Pool, Uow
 from inventory.entrypoints.routers import admin_router
 from inventory.entrypoints.scoping import RequestedWarehouse
@@ -60,10 +60,6 @@ class UpdatePurchaseOrderIn(PatchBody):
     notes: str | None = None
 
 
-def _iso_dates(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
-
-
 async def _detail(pool: Pool, po_id: int) -> dict[str, Any]:
     detail = await purchase_order_detail(pool, po_id)
     if detail is None:
@@ -93,7 +89,7 @@ async def get_purchase_order(po_id: int, pool: Pool) -> dict[str, Any]:
 @router.post("/api/admin/purchase-orders", status_code=201)
 async def create_purchase_order(body: CreatePurchaseOrderIn, uow: Uow, context: Context, pool: Pool) -> JSONResponse:
     """201 Created with the order as GET shows it (v1.7 answered 200; fixed per the spec decisions)."""
-    fields = _iso_dates(body.model_dump(exclude={"lines"}))
+    fields = iso_dates(body.model_dump(exclude={"lines"}))
     lines = [NewLine(line.item_id, line.quantity_ordered, line.unit_cost, line.line_number) for line in body.lines]
     created = await handle_create_purchase_order(fields, lines, uow, context)
     return JSONResponse(await _detail(pool, created["po_id"]), status_code=201)
@@ -103,7 +99,7 @@ async def create_purchase_order(body: CreatePurchaseOrderIn, uow: Uow, context: 
 async def update_purchase_order(
     po_id: int, body: UpdatePurchaseOrderIn, uow: Uow, context: Context, pool: Pool
 ) -> dict[str, Any]:
-    await handle_update_purchase_order(po_id, _iso_dates(body.changes()), uow, context)
+    await handle_update_purchase_order(po_id, iso_dates(body.changes()), uow, context)
     return await _detail(pool, po_id)
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import asyncpg
 
-from canonical.db import Connection
 from inventory.adapters.queries.settings import effective_settings
+from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.catalog.item import Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
@@ -21,20 +21,6 @@ from inventory.domain.catalog.settings import WarehouseSettings
 from inventory.domain.catalog.warehouse import Warehouse
 from inventory.domain.catalog.zone import Zone
 
-_SEQUENCES = frozenset(
-    {
-        "warehouse_id_seq",
-        "zone_id_seq",
-        "bin_id_seq",
-        "item_id_seq",
-        "preferred_bin_id_seq",
-        "adjustment_id_seq",
-        "transfer_id_seq",
-        "purchase_order_id_seq",
-        "purchase_order_line_id_seq",
-        "receipt_id_seq",
-    }
-)
 _NUMERIC_ITEM_FIELDS = ("weight_lbs", "length_in", "width_in", "height_in")
 
 
@@ -63,14 +49,21 @@ def item_from_row(row: asyncpg.Record) -> Item:
     return Item(**values)
 
 
-class CatalogRepository:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def next_id(self, sequence: str) -> int:
-        if sequence not in _SEQUENCES:
-            raise ValueError(f"unknown id sequence {sequence}")
-        return int(await self._connection.fetchval(f"SELECT nextval('{sequence}')"))
+class CatalogRepository(SequencedRepository):
+    SEQUENCES = frozenset(
+        {
+            "warehouse_id_seq",
+            "zone_id_seq",
+            "bin_id_seq",
+            "item_id_seq",
+            "preferred_bin_id_seq",
+            "adjustment_id_seq",
+            "transfer_id_seq",
+            "purchase_order_id_seq",
+            "purchase_order_line_id_seq",
+            "receipt_id_seq",
+        }
+    )
 
     async def warehouse(self, warehouse_id: int) -> Warehouse | None:
         row = await self._connection.fetchrow(

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from canonical.db import Connection
+from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.counts.cycle_count import CountLine, CycleCount, ShortHold
 from inventory.domain.stock.adjustment import Adjustment, CountEvidence
 from inventory.domain.stock.ledger import Position
 
-_SEQUENCES = frozenset({"cycle_count_id_seq", "count_line_id_seq", "adjustment_id_seq"})
 
-
-class CountRepository:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def next_ids(self, sequence: str, how_many: int) -> list[int]:
-        if sequence not in _SEQUENCES:
-            raise ValueError(f"unknown id sequence {sequence}")
-        rows = await self._connection.fetch(
-            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, $1)",  # noqa: S608 (allow-listed)
-            how_many,
-        )
-        return [int(r["id"]) for r in rows]
+class CountRepository(SequencedRepository):
+    SEQUENCES = frozenset({"cycle_count_id_seq", "count_line_id_seq", "adjustment_id_seq"})
 
     async def count(self, count_id: int) -> CycleCount | None:
         row = await self._connection.fetchrow(

@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from canonical.db import Connection
+from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.orders.sales_order import SalesOrder, SoLine
 
 _HEADER = (
@@ -38,17 +38,8 @@ def _header(row: asyncpg.Record) -> dict[str, Any]:
     return values
 
 
-_SEQUENCES = frozenset({"sales_order_id_seq", "sales_order_line_id_seq", "fulfillment_id_seq"})
-
-
-class SalesOrderRepository:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def next_id(self, sequence: str) -> int:
-        if sequence not in _SEQUENCES:
-            raise ValueError(f"unknown id sequence {sequence}")
-        return int(await self._connection.fetchval(f"SELECT nextval('{sequence}')"))
+class SalesOrderRepository(SequencedRepository):
+    SEQUENCES = frozenset({"sales_order_id_seq", "sales_order_line_id_seq", "fulfillment_id_seq"})
 
     async def sales_order(self, so_id: int) -> SalesOrder | None:
         """The order and its lines in one round trip (the lines come back as tuples)."""

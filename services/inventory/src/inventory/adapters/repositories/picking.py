@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from canonical.db import Connection
+from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.picking.allocation import Candidate
 from inventory.domain.picking.batch import BatchOrder, PickBatch, PickTask, Share
 
 PICKABLE = ("Pickable", "PickableStaging")
 
 
-_SEQUENCES = frozenset({"pick_batch_id_seq", "pick_task_id_seq"})
 # Column order follows the dataclasses (BatchOrder, PickTask without shares, Share after its task id).
 _ORDER_COLUMNS = "so_id, tote_number, position"
 _TASK_COLUMNS = (
@@ -38,14 +37,8 @@ def _task(values: tuple[Any, ...], shares: tuple[Share, ...]) -> PickTask:
     return PickTask(**task, shares=shares)
 
 
-class PickingRepository:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def next_id(self, sequence: str) -> int:
-        if sequence not in _SEQUENCES:
-            raise ValueError(f"unknown id sequence {sequence}")
-        return int(await self._connection.fetchval(f"SELECT nextval('{sequence}')"))
+class PickingRepository(SequencedRepository):
+    SEQUENCES = frozenset({"pick_batch_id_seq", "pick_task_id_seq"})
 
     async def batch(self, batch_id: int) -> PickBatch | None:
         """The batch with its orders, tasks and shares in one round trip (rows come back as tuples)."""

@@ -1,4 +1,11 @@
-"""asyncpg pool with JSON codecs, shared by every service."""
+"""asyncpg pool with JSON codecs, shared by every service.
+
+Pooled connections carry no session state, by rule: advisory locks are transaction-scoped
+(`pg_advisory_xact_lock`), nothing runs `SET` outside a transaction, and whoever LISTENs on a
+pooled connection removes its listener (asyncpg sends UNLISTEN) before releasing it. So a release
+skips asyncpg's reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): one round trip
+less on every request of every service. asyncpg still rolls back a transaction left open.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +24,19 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         await connection.set_type_codec(json_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _no_session_state(_: asyncpg.Connection) -> None:
+    """Release hook: nothing to reset (see the module docstring for the rule that makes this safe)."""
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20, **kwargs: Any) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30, **kwargs
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        reset=_no_session_state,
+        command_timeout=30,
+        **kwargs,
     )
     assert pool is not None  # create_pool only returns None when not awaited
     return pool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,11 +76,11 @@ def sign_identity(identity: Identity, key: Ed25519PrivateKey, *, ttl_s: int = DE
     return jwt.encode(claims, key, algorithm="EdDSA", headers={"typ": TOKEN_TYPE})
 
 
-def verify_identity(token: str, key: Ed25519PublicKey) -> Identity:
+def _verified_claims(token: str, key: Ed25519PublicKey) -> dict[str, Any]:
     try:
         if jwt.get_unverified_header(token).get("typ") != TOKEN_TYPE:
             raise IdentityRejected("not an internal identity token")
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=ALGORITHMS,
@@ -90,6 +91,10 @@ def verify_identity(token: str, key: Ed25519PublicKey) -> Identity:
         )
     except jwt.PyJWTError as error:
         raise IdentityRejected(str(error)) from None
+    return claims
+
+
+def _identity_from(claims: dict[str, Any]) -> Identity:
     try:
         return Identity(
             subject=str(claims["sub"]),
@@ -101,3 +106,39 @@ def verify_identity(token: str, key: Ed25519PublicKey) -> Identity:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise IdentityRejected(f"malformed claims: {error}") from None
+
+
+def verify_identity(token: str, key: Ed25519PublicKey) -> Identity:
+    return _identity_from(_verified_claims(token, key))
+
+
+class IdentityVerifier:
+    """`verify_identity` that checks each distinct token once.
+
+    The gateway reuses a caller's identity token for several seconds, so a service sees the same bytes
+    many times; their signature and claims cannot change, so the identity they verified to is served
+    again until the token expires (with the same leeway the first check allowed). A token differing
+    in a single byte is a different key here and is verified in full.
+    """
+
+    def __init__(
+        self, key: Ed25519PublicKey, *, max_entries: int = 4096, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._key = key
+        self._max_entries = max_entries
+        self._clock = clock
+        self._verified: dict[str, tuple[Identity, float]] = {}
+
+    def __call__(self, token: str) -> Identity:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if self._clock() <= cached[1]:
+                return cached[0]
+            del self._verified[token]
+            raise IdentityRejected("the token has expired")
+        claims = _verified_claims(token, self._key)
+        identity = _identity_from(claims)
+        if len(self._verified) >= self._max_entries:
+            del self._verified[next(iter(self._verified))]  # the oldest insertion
+        self._verified[token] = (identity, float(claims["exp"]) + CLOCK_SKEW_S)
+        return identity

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import jwt
 import pytest
 
-from canonical.identity import Identity, IdentityRejected, sign_identity, verify_identity
+from canonical.identity import Identity, IdentityRejected, IdentityVerifier, sign_identity, verify_identity
 from canonical.testing import generate_identity_keys
 
 
@@ -60,3 +60,36 @@ def test_warehouse_scope() -> None:
     assert USER.may_access_warehouse(2)
     assert not USER.may_access_warehouse(3)
     assert Identity(subject="a", username="admin", role="ADMIN").may_access_warehouse(99)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_verifier_serves_a_token_it_checked_until_the_token_expires() -> None:
+    keys = generate_identity_keys()
+    clock = Clock()
+    verifier = IdentityVerifier(keys.private.public_key(), clock=clock)
+    token = sign_identity(USER, keys.private, ttl_s=10)
+    assert verifier(token) == USER
+    assert verifier(token) == USER
+    clock.now += 10 + 5 + 1  # past expiry and the clock-skew leeway
+    with pytest.raises(IdentityRejected):
+        verifier(token)
+
+
+def test_the_verifier_checks_every_other_token_in_full() -> None:
+    keys = generate_identity_keys()
+    verifier = IdentityVerifier(keys.private.public_key())
+    token = sign_identity(USER, keys.private)
+    assert verifier(token) == USER
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    forged = sign_identity(USER, generate_identity_keys().private)
+    for bad in (tampered, forged):
+        with pytest.raises(IdentityRejected):
+            verifier(bad)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from canonical.testing import IdentityKeys, free_port, serving
+from canonical.testing import IdentityKeys, eventually, free_port, serving
 from gateway.testing import Gateway, StartGateway, echo_service, event_values
 
 pytestmark = pytest.mark.integration
@@ -184,3 +184,25 @@ async def test_with_inbound_down_inbound_tokens_get_a_clean_503_and_outbound_one
         assert catalog.status_code == 200
         assert (catalog.json()["source_systems"], catalog.json()["source_systems_available"]) == ([], False)
     assert await gateway.sql("SELECT 1 FROM api_tokens WHERE source_system IS NOT NULL") == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE api_tokens SET status = 'revoked', revoked_at = now()",
+        "UPDATE api_tokens SET expires_at = now()",
+        "UPDATE api_tokens SET endpoints = '{events.types}'",
+        "DELETE FROM api_tokens",
+    ],
+)
+async def test_token_changes_written_by_anyone_else_act_within_moments(routed: Gateway, change: str) -> None:
+    token = (await _issue(routed, endpoints=["events.poll"])).json()["token"]
+    async with routed.client(headers={"X-WMS-Token": token}) as machine:
+        for _ in range(3):
+            assert (await machine.get("/api/v1/events")).status_code == 200
+        await routed.sql(change)
+
+        async def refused() -> bool:
+            return (await machine.get("/api/v1/events")).status_code in {401, 403}
+
+        await eventually(refused, timeout_s=3)

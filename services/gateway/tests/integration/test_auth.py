@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from canonical.testing import eventually
 from gateway.testing import PASSWORD, Gateway, StartGateway
 
 pytestmark = pytest.mark.integration
@@ -239,3 +240,58 @@ async def test_a_browser_refreshes_through_its_cookie_with_the_csrf_echo(gateway
         assert refreshed.status_code == 200, refreshed.text
         assert browser.cookies["sentry_auth"] != old_access
         assert (await browser.get("/api/auth/me")).status_code == 200
+
+
+async def _me_status(gateway: Gateway, headers: dict[str, str]) -> int:
+    async with gateway.client(headers=headers) as client:
+        return (await client.get("/api/auth/me")).status_code
+
+
+async def test_a_logout_on_one_replica_is_refused_by_the_other_within_moments(start_gateway: StartGateway) -> None:
+    first, second = await start_gateway(), await start_gateway()
+    headers = await first.bearer()
+    for _ in range(3):  # both replicas have seen (and may keep) the session
+        assert await _me_status(first, headers) == 200
+        assert await _me_status(second, headers) == 200
+    async with first.client(headers=headers) as client:
+        assert (await client.post("/api/auth/logout")).status_code == 200
+
+    async def refused() -> bool:
+        return await _me_status(second, headers) == 401
+
+    # Far inside the caches' one-minute bound: the database's notification, not age, forgets the session.
+    await eventually(refused, timeout_s=3)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE users SET is_active = false WHERE username = 'admin'",
+        "UPDATE sessions SET revoked_at = now(), revoke_reason = 'elsewhere'",
+        "UPDATE sessions SET expires_at = now()",
+        "DELETE FROM sessions",
+    ],
+)
+async def test_a_change_written_by_anyone_else_acts_within_moments(gateway: Gateway, change: str) -> None:
+    headers = await gateway.bearer()
+    for _ in range(3):
+        assert await _me_status(gateway, headers) == 200
+    await gateway.sql(change)
+
+    async def refused() -> bool:
+        return await _me_status(gateway, headers) == 401
+
+    await eventually(refused, timeout_s=3)
+
+
+async def test_role_changes_written_elsewhere_reach_the_next_requests(gateway: Gateway) -> None:
+    await gateway.add_user("clerk")
+    headers = await gateway.bearer("clerk")
+    async with gateway.client(headers=headers) as client:
+        assert (await client.get("/api/admin/users")).status_code == 403
+        await gateway.sql("UPDATE users SET role = 'ADMIN' WHERE username = 'clerk'")
+
+        async def promoted() -> bool:
+            return (await client.get("/api/admin/users")).status_code == 200
+
+        await eventually(promoted, timeout_s=3)

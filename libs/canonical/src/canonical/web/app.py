@@ -13,6 +13,7 @@ from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from canonical.config.settings import ServiceSettings
+from canonical.identity import IdentityVerifier
 from canonical.web.errors import install_error_handlers
 from canonical.web.middleware import RequestContextMiddleware
 from canonical.web.runtime import ServiceRuntime, WorkerFactory
@@ -77,7 +78,7 @@ def create_service_app(
 
     app = FastAPI(title=f"Sentry WMS {settings.service_name}", lifespan=lifespan, telemetry=_telemetry())
     app.state.runtime = runtime
-    app.state.identity_verify_key = identity_verify_key
+    app.state.identity_verifier = IdentityVerifier(identity_verify_key) if identity_verify_key else None
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(probes)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 
 from canonical.errors import Forbidden, Unauthorized
-from canonical.identity import HEADER, Identity, IdentityRejected, verify_identity
+from canonical.identity import HEADER, Identity, IdentityRejected, IdentityVerifier
 
 
-def _verify_key(request: Request) -> Ed25519PublicKey:
-    key: Ed25519PublicKey = request.app.state.identity_verify_key
-    return key
+def _verifier(request: Request) -> IdentityVerifier:
+    verifier: IdentityVerifier | None = request.app.state.identity_verifier
+    if verifier is None:  # an app built without the gateway's public key trusts no caller
+        raise Unauthorized("This service accepts no identity.", legacy_error="Unauthorized")
+    return verifier
 
 
 # Both are `async def` although they never await: FastAPI runs a plain `def` dependency in its thread
@@ -23,7 +24,7 @@ async def current_identity(request: Request) -> Identity:
     if not token:
         raise Unauthorized("Requests must come through the gateway.", legacy_error="Unauthorized")
     try:
-        return verify_identity(token, _verify_key(request))
+        return _verifier(request)(token)
     except IdentityRejected:
         raise Unauthorized("The internal identity token is not valid.", legacy_error="Unauthorized") from None
 

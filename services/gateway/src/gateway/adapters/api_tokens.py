@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from canonical.db import Connection
+from gateway.adapters.auth_changes import AuthCache
 from gateway.domain.api_tokens import ApiToken, TokenScope
 
 _COLUMNS = (
@@ -138,7 +139,6 @@ class TokenRepository:
 
 
 async def token_by_hash(pool: asyncpg.Pool, token_hash: str) -> ApiToken | None:
-    """Read per request from the table itself: a revocation is seen by every replica at once."""
     row = await pool.fetchrow(
         f"SELECT {_COLUMNS} FROM api_tokens WHERE token_hash = $1",  # noqa: S608
         token_hash,
@@ -153,3 +153,29 @@ async def mark_used(pool: asyncpg.Pool, token_id: int) -> None:
         token_id,
         LAST_USED_RESOLUTION_S,
     )
+
+
+class TokenLookup:
+    """`token_by_hash` behind a cache the database keeps honest (`auth_changes`), and `mark_used` at most
+    once per resolution per token from this process (the statement would skip it anyway, a round trip later)."""
+
+    def __init__(self) -> None:
+        self.cache: AuthCache[ApiToken] = AuthCache()
+        self._marked_at: dict[int, float] = {}
+
+    async def find(self, pool: asyncpg.Pool, token_hash: str) -> ApiToken | None:
+        found = self.cache.get(token_hash)
+        if found is not None:
+            return found
+        generation = self.cache.generation
+        found = await token_by_hash(pool, token_hash)
+        if found is not None:
+            self.cache.put(token_hash, found, generation)
+        return found
+
+    async def used(self, pool: asyncpg.Pool, token_id: int) -> None:
+        now = time.monotonic()
+        if now - self._marked_at.get(token_id, -LAST_USED_RESOLUTION_S) < LAST_USED_RESOLUTION_S:
+            return
+        await mark_used(pool, token_id)
+        self._marked_at[token_id] = now

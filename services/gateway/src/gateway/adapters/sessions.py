@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from canonical.db import Connection, create_pool
+from gateway.adapters.auth_changes import AuthCache
 from gateway.adapters.users import user_from_row
 from gateway.domain.users import User
 
@@ -24,8 +25,19 @@ class RefreshRecord:
     age_since_spent_s: float | None
 
 
-async def principal(pool: asyncpg.Pool, session_id: str) -> tuple[User, bool] | None:
-    """The live user behind an access token and whether its session still stands: one query per request."""
+@dataclass(frozen=True)
+class SessionPrincipal:
+    """The user behind a session, and the session's own state."""
+
+    user: User
+    revoked: bool
+    expires_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return not self.revoked and self.expires_at > now
+
+
+async def principal(pool: asyncpg.Pool, session_id: str) -> SessionPrincipal | None:
     try:
         sid = uuid.UUID(session_id)
     except ValueError:
@@ -33,42 +45,44 @@ async def principal(pool: asyncpg.Pool, session_id: str) -> tuple[User, bool] | 
     row = await pool.fetchrow(
         "SELECT u.user_id, u.external_id::text AS external_id, u.username, u.full_name, u.role, u.warehouse_id,"
         " u.warehouse_ids, u.allowed_functions, u.is_active, u.must_change_password, u.password_changed_at,"
-        " u.version, s.revoked_at IS NULL AND s.expires_at > now() AS session_open"
+        " u.version, s.revoked_at IS NOT NULL AS revoked, s.expires_at"
         " FROM sessions s JOIN users u USING (user_id) WHERE s.session_id = $1",
         sid,
     )
-    return (user_from_row(row), row["session_open"]) if row else None
-
-
-async def _nothing_to_reset(_: asyncpg.Connection) -> None:
-    """The lookup pool's connections only ever run `principal`'s SELECT: no session state to clear."""
+    return SessionPrincipal(user_from_row(row), row["revoked"], row["expires_at"]) if row else None
 
 
 class PrincipalLookup:
-    """`principal` on a small pool of its own, the one database read of every authenticated request.
-
-    asyncpg resets a pooled connection on release with a query of its own (advisory locks, LISTEN,
-    settings): a second round trip per request. Connections that only run one read-only SELECT have
-    none of that state, so this pool skips the reset; the shared pool keeps it for everything else.
-    A handful of connections is enough: each is held for one indexed read (about a millisecond).
-    """
+    """`principal` on a small pool of its own, behind a cache the database keeps honest (`auth_changes`)."""
 
     def __init__(self, database_url: str, max_size: int) -> None:
         self._url = database_url
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
+        self.cache: AuthCache[SessionPrincipal] = AuthCache()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "PrincipalLookup used before start()"
+        return self._pool
 
     async def start(self) -> None:
         # min_size 0: nothing connects until the first request, so start-up never waits for the database.
-        self._pool = await create_pool(self._url, min_size=0, max_size=self._max_size, reset=_nothing_to_reset)
+        self._pool = await create_pool(self._url, min_size=0, max_size=self._max_size)
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
 
-    async def __call__(self, session_id: str) -> tuple[User, bool] | None:
-        assert self._pool is not None, "PrincipalLookup used before start()"
-        return await principal(self._pool, session_id)
+    async def __call__(self, session_id: str) -> SessionPrincipal | None:
+        found = self.cache.get(session_id)
+        if found is not None:
+            return found
+        generation = self.cache.generation
+        found = await principal(self.pool, session_id)
+        if found is not None:
+            self.cache.put(session_id, found, generation)
+        return found
 
 
 class SessionRepository:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import TracebackType
+
 import asyncpg
 
 from canonical.db import Connection
@@ -32,8 +35,24 @@ class UnitOfWork(EventSourcedUnitOfWork):
     sessions: SessionRepository
     tokens: TokenRepository
 
-    def __init__(self, pool: asyncpg.Pool, writer: EventWriter, registry: EventRegistry) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        writer: EventWriter,
+        registry: EventRegistry,
+        *,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(pool, writer, registry, source=SOURCE)
+        self._on_commit = on_commit
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await super().__aexit__(exc_type, exc, tb)
+        if exc_type is None:
+            # Before the response leaves: the caches of this process must not outlive what was just committed.
+            self._on_commit()
 
     def attach(self, connection: Connection) -> None:
         self.users = UserRepository(connection)

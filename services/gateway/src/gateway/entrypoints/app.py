@@ -21,7 +21,8 @@ from canonical.web.app import create_service_app
 from canonical.web.errors import dependency_down
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 from gateway.adapters.access_tokens import AccessTokens, derive_key
-from gateway.adapters.api_tokens import EventSigner, TokenHasher
+from gateway.adapters.api_tokens import EventSigner, TokenHasher, TokenLookup
+from gateway.adapters.auth_changes import AuthCaches, AuthChangeListener
 from gateway.adapters.credentials import RefreshTokens
 from gateway.adapters.forwarder import Forwarder
 from gateway.adapters.limits import Limits
@@ -154,8 +155,13 @@ def create_app(settings: Settings) -> FastAPI:
         follow_redirects=False,
     )
     routes = route_table(settings)
+    principals = PrincipalLookup(settings.database_url.get_secret_value(), min(settings.database_pool_max, 10))
+    tokens = TokenLookup()
+    auth_caches = AuthCaches([principals.cache, tokens.cache])
     app = create_service_app(
-        settings, routers=[public, auth_api.router, users_api.router, tokens_api.router, proxy_api.router]
+        settings,
+        routers=[public, auth_api.router, users_api.router, tokens_api.router, proxy_api.router],
+        make_workers=lambda runtime: [AuthChangeListener(runtime.pool, auth_caches)],
     )
     wiring = Gateway(
         settings=settings,
@@ -176,7 +182,9 @@ def create_app(settings: Settings) -> FastAPI:
         inbound=InboundDirectory(http, settings.inbound_url, signing_key),
         token_keys=TokenKeys(TokenHasher(pepper), EventSigner(pubsub_key)),
         openapi_sources=OpenApiSources(http, routes.upstreams()),
-        principals=PrincipalLookup(settings.database_url.get_secret_value(), min(settings.database_pool_max, 10)),
+        principals=principals,
+        tokens=tokens,
+        auth_caches=auth_caches,
     )
     app.state.gateway = wiring
     app.add_exception_handler(TooManyAttempts, _too_many_attempts)

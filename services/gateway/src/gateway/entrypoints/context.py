@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 import httpx
@@ -13,6 +14,8 @@ from canonical.errors import Unauthorized
 from canonical.events.factory import CommandContext
 from canonical.web.runtime import ServiceRuntime
 from gateway.adapters.access_tokens import AccessTokenRejected
+from gateway.adapters.api_tokens import TokenLookup
+from gateway.adapters.auth_changes import AuthCaches
 from gateway.adapters.forwarder import Forwarder
 from gateway.adapters.limits import Limits
 from gateway.adapters.openapi_sources import OpenApiSources
@@ -49,12 +52,16 @@ class Gateway:
     token_keys: TokenKeys
     openapi_sources: OpenApiSources
     principals: PrincipalLookup
+    tokens: TokenLookup
+    auth_caches: AuthCaches
 
     def event_type_names(self) -> set[str]:
         return {t.name for t in self.runtime.registry.all()}
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.runtime.pool, self.runtime.writer, self.runtime.registry)
+        return UnitOfWork(
+            self.runtime.pool, self.runtime.writer, self.runtime.registry, on_commit=self.auth_caches.forget_all
+        )
 
 
 @dataclass(frozen=True)
@@ -105,11 +112,16 @@ async def authenticate(request: Request, *, enforce_forced_change: bool = True) 
         claims = wiring.policy.access.verify(token)
     except AccessTokenRejected:  # every verification failure looks the same to the caller
         raise Unauthorized("Token expired or invalid", legacy_error="Token expired") from None
-    # Live read on every request: logout, deactivation, role and scope changes act on the next request.
+    # Live state (cached until it changes): logout, deactivation, role and scope changes act on the next request.
     found = await wiring.principals(claims.session_id)
-    if found is None or not found[1] or not found[0].is_active or found[0].external_id != claims.subject:
+    if (
+        found is None
+        or not found.is_open(datetime.now(UTC))
+        or not found.user.is_active
+        or found.user.external_id != claims.subject
+    ):
         raise Unauthorized("Session expired or revoked", legacy_error="Unauthorized")
-    user = found[0]
+    user = found.user
     if enforce_forced_change:
         check_forced_change(user, request.url.path)
     request.state.actor = user.external_id

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from canonical.identity import Identity
-from gateway.adapters.api_tokens import mark_used, token_by_hash
 from gateway.domain.access import check_admin_path, check_function, check_warehouse, requested_warehouse
 from gateway.domain.api_tokens import ApiToken, InvalidToken, authorize_route
 from gateway.domain.users import User
@@ -91,11 +90,11 @@ async def authenticate_machine(request: Request) -> Identity:
     wiring = gateway(request)
     presented = request.headers.get("x-wms-token")
     # A missing header still costs one lookup, so "absent" and "wrong" take the same time.
-    token = await token_by_hash(wiring.runtime.pool, wiring.token_keys.hasher.hash(presented or ""))
+    token = await wiring.tokens.find(wiring.runtime.pool, wiring.token_keys.hasher.hash(presented or ""))
     if presented is None or token is None or not token.usable(datetime.now(UTC)):
         raise InvalidToken
     authorize_route(token.scope, request.method, request.url.path)
-    await mark_used(wiring.runtime.pool, token.token_id)
+    await wiring.tokens.used(wiring.runtime.pool, token.token_id)
     return token_identity(token)
 
 

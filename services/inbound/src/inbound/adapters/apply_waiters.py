@@ -17,6 +17,7 @@ import logging
 import asyncpg
 
 from canonical.db import Connection
+from canonical.workers import wait_for_any
 from inbound.adapters.apply_state import APPLIED_CHANNEL, RecordStatus, record_status
 
 log = logging.getLogger(__name__)
@@ -70,13 +71,7 @@ class ApplyListener:
         async with self._pool.acquire() as connection:
             await connection.add_listener(APPLIED_CHANNEL, self._notified)
             connection.add_termination_listener(lambda _connection: lost.set())
-            stopping = asyncio.ensure_future(stop.wait())
-            dropped = asyncio.ensure_future(lost.wait())
-            try:
-                await asyncio.wait({stopping, dropped}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stopping.cancel()
-                dropped.cancel()
+            await wait_for_any(stop, lost)
             if lost.is_set():
                 raise ConnectionError("the LISTEN connection for apply outcomes was lost")
             await connection.remove_listener(APPLIED_CHANNEL, self._notified)

@@ -686,6 +686,8 @@ def pg_conf(port: int) -> str:
         "synchronous_commit = off\n"
         "# Every service, test session and benchmark keeps its own pool; 100 runs out when they overlap.\n"
         "max_connections = 300\n"
+        "# Which statements cost what, for profiling (`CREATE EXTENSION pg_stat_statements` where you read it).\n"
+        "shared_preload_libraries = 'pg_stat_statements'\n"
     )
 
 

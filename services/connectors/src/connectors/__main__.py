@@ -1,12 +1,25 @@
 """`python -m connectors`: boot guards, then serve."""
 
-from canonical.web.serve import run_service
+from fastapi import FastAPI
+
+from canonical.web.serve import run_service, worker_app
 from connectors.entrypoints.app import create_app
 from connectors.settings import Settings
 
 
+def app() -> FastAPI:
+    """One uvicorn worker's app (WEB_CONCURRENCY > 1)."""
+    return worker_app(Settings, create_app)
+
+
 def main() -> None:
-    run_service(Settings, create_app, distribution="sentry-connectors", package_file=__file__)
+    run_service(
+        Settings,
+        create_app,
+        distribution="sentry-connectors",
+        package_file=__file__,
+        worker_factory="connectors.__main__:app",
+    )
 
 
 if __name__ == "__main__":

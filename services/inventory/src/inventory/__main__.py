@@ -1,12 +1,25 @@
 """`python -m inventory`: boot guards, then serve."""
 
-from canonical.web.serve import run_service
+from fastapi import FastAPI
+
+from canonical.web.serve import run_service, worker_app
 from inventory.entrypoints.app import create_app
 from inventory.settings import Settings
 
 
+def app() -> FastAPI:
+    """One uvicorn worker's app (WEB_CONCURRENCY > 1)."""
+    return worker_app(Settings, create_app)
+
+
 def main() -> None:
-    run_service(Settings, create_app, distribution="sentry-inventory", package_file=__file__)
+    run_service(
+        Settings,
+        create_app,
+        distribution="sentry-inventory",
+        package_file=__file__,
+        worker_factory="inventory.__main__:app",
+    )
 
 
 if __name__ == "__main__":

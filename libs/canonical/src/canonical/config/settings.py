@@ -47,6 +47,9 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_ms: int = Field(default=500, ge=10, le=60_000)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     shutdown_drain_s: float = Field(default=10.0, ge=1, le=300, description="grace for workers on SIGTERM")
+    web_concurrency: int = Field(
+        default=1, ge=1, le=32, description="uvicorn worker processes serving HTTP (the usual WEB_CONCURRENCY)"
+    )
 
     @model_validator(mode="after")
     def _secrets_are_strong(self) -> ServiceSettings:

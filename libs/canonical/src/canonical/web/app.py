@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.telemetry import TelemetryConfig
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from canonical.config.settings import ServiceSettings
 from canonical.identity import IdentityVerifier
@@ -21,6 +21,8 @@ from canonical.web.runtime import ServiceRuntime, WorkerFactory
 StartupCheck = Callable[[FastAPI], Awaitable[None]]
 
 probes = APIRouter(tags=["operations"])
+# Set when several worker processes serve one service (WEB_CONCURRENCY > 1).
+MULTIPROCESS_METRICS = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @probes.get("/healthz")
@@ -41,6 +43,10 @@ async def readyz(request: Request) -> JSONResponse:
 
 @probes.get("/metrics")
 async def metrics() -> Response:
+    if MULTIPROCESS_METRICS in os.environ:  # several worker processes: the sum of all of them (see serve.py)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

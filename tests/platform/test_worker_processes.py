@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -50,7 +50,9 @@ async def test_several_workers_serve_one_port_add_up_their_metrics_and_stop_on_s
         "LOG_LEVEL": "WARNING",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen([sys.executable, "-m", "inventory"], env=env, stderr=subprocess.PIPE, text=True)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "inventory", env=env, stderr=asyncio.subprocess.PIPE
+    )
     try:
         base_url = f"http://127.0.0.1:{port}"
 
@@ -71,5 +73,5 @@ async def test_several_workers_serve_one_port_add_up_their_metrics_and_stop_on_s
             assert healthz_count((await client.get("/metrics")).text) >= requests
     finally:
         process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=60)
-    assert process.returncode == 0, errors[-2000:]
+        _, errors = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, errors[-2000:].decode()

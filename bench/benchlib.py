@@ -145,7 +145,8 @@ class LoadClient:
         self._session = aiohttp.ClientSession(
             base_url=base_url,
             headers=dict(headers or {}),
-            connector=aiohttp.TCPConnector(limit=connections),
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them from its side.
+            connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=2),
             timeout=aiohttp.ClientTimeout(total=30),
         )
 

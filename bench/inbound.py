@@ -19,7 +19,8 @@ is an update of an existing item with a newer version):
   async_mixed   `Prefer: respond-async`: 202 once the record is staged and its
                 event committed; the run then waits until inventory applied all.
 
-Every run checks durability: each accepted request has its staged row and
+The load comes from aiohttp (bench.benchlib.LoadClient); httpx, used for setting up, spent half a core
+of the 2 shared ones at these rates. Every run checks durability: each accepted request has its staged row and
 inventory's outcome (`applied`); 5xx and transport errors count as errors.
 Needs PostgreSQL and Kafka (`make up` or `scripts/devstack.py infra-up`).
 Reference (issue #8): Sentry v1.7 serves 62 req/s at 10 clients and 63 req/s
@@ -45,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 
@@ -53,6 +55,7 @@ import httpx
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 from bench.benchlib import (
     REPO_ROOT,
+    LoadClient,
     ScenarioResult,
     bench_database,
     bench_parser,
@@ -219,7 +222,7 @@ class Run:
 
 
 async def drive(
-    client: httpx.AsyncClient, payloads: Payloads, requests: int, concurrency: int, headers: dict[str, str]
+    client: LoadClient, payloads: Payloads, requests: int, concurrency: int, headers: dict[str, str]
 ) -> Run:
     run = Run()
     remaining = iter(range(requests))
@@ -231,13 +234,13 @@ async def drive(
             in_flight.add(external_id)
             started = time.perf_counter()
             try:
-                response = await client.post(
-                    f"/api/v1/inbound/{resource}", json=body(external_id, payload), headers=headers
+                code, answer = await client.request(
+                    "POST", f"/api/v1/inbound/{resource}", json=body(external_id, payload), headers=headers
                 )
-                status = str(response.status_code)
-                if response.status_code >= 300:  # which refusal: e.g. 503:service_unavailable, 409:stale_version
-                    status += f":{response.json().get('code', '?')}"
-            except httpx.HTTPError as error:
+                status = str(code)
+                if code >= 300:  # which refusal: e.g. 503:service_unavailable, 409:stale_version
+                    status += f":{(answer or {}).get('code', '?')}"
+            except (aiohttp.ClientError, TimeoutError) as error:
                 status = type(error).__name__
             in_flight.discard(external_id)
             run.statuses[status] += 1
@@ -361,11 +364,6 @@ async def run(args: argparse.Namespace, notes: dict[str, Any]) -> list[ScenarioR
             logs / "bench-inbound.log",
         )
         print(f"inbound pid {inbound.pid}, inventory pid {inventory.pid}", file=sys.stderr)
-        # Idle connections expire before uvicorn's 5 s keep-alive does, so the client never writes to a
-        # connection the server is closing (a transport error that says nothing about the service).
-        limits = httpx.Limits(
-            max_connections=max(args.concurrency), max_keepalive_connections=max(args.concurrency), keepalive_expiry=2
-        )
         pool = await asyncpg.create_pool(inbound_db, min_size=1, max_size=2)
         try:
             async with (
@@ -377,7 +375,6 @@ async def run(args: argparse.Namespace, notes: dict[str, Any]) -> list[ScenarioR
                 httpx.AsyncClient(
                     base_url=f"http://127.0.0.1:{inbound_port}",
                     headers={HEADER: sign_identity(TOKEN, keys.private, ttl_s=7200)},
-                    limits=limits,
                     timeout=60,
                 ) as client,
             ):
@@ -391,8 +388,13 @@ async def run(args: argparse.Namespace, notes: dict[str, Any]) -> list[ScenarioR
                 payloads = Payloads(catalogue, uuid.uuid4().hex[:6])
                 print(f"pushing {args.references} x 3 reference records...", file=sys.stderr)
                 await push_references(client, payloads, catalogue, args.references)
+            async with LoadClient(
+                f"http://127.0.0.1:{inbound_port}",
+                {HEADER: sign_identity(TOKEN, keys.private, ttl_s=7200)},
+                connections=max(args.concurrency),
+            ) as load:
                 print(f"warming up ({args.warmup})...", file=sys.stderr)
-                await drive(client, payloads, args.warmup, 10, {})
+                await drive(load, payloads, args.warmup, 10, {})
                 results = []
                 modes: list[tuple[str, dict[str, str]]] = [
                     ("sync_mixed", {}),
@@ -401,7 +403,7 @@ async def run(args: argparse.Namespace, notes: dict[str, Any]) -> list[ScenarioR
                 for concurrency in args.concurrency:
                     for name, headers in modes:
                         print(f"{name} at {concurrency}...", file=sys.stderr)
-                        measured = await drive(client, payloads, args.requests, concurrency, headers)
+                        measured = await drive(load, payloads, args.requests, concurrency, headers)
                         results.append(result(name, concurrency, measured))
                         key = f"{name}_c{concurrency}"
                         notes[key] = {

@@ -76,17 +76,22 @@ class IdempotentConsumer:
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
                 if consumer.assignment():
                     self.assigned.set()
-                done = {}
-                for partition, records in batches.items():
-                    await self._apply_until_done(stop, partition, records)
-                    if stop.is_set():
-                        break  # not applied: leave its offset uncommitted
-                    done[partition] = records[-1].offset + 1
+                # Partitions at once: order only holds within one, and handlers already run beside other
+                # replicas' partitions. Sequentially, one slow partition held back all the others.
+                applied = await asyncio.gather(*(self._applied(stop, p, records) for p, records in batches.items()))
+                done = {partition: offset for partition, offset in applied if offset is not None}
                 if done:
                     # One commit per poll, not per partition: a commit is a round trip to the coordinator.
                     await consumer.commit(done)
         finally:
             await consumer.stop()
+
+    async def _applied(
+        self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]
+    ) -> tuple[TopicPartition, int | None]:
+        """The partition and the offset to commit once its records are applied; None if `stop` came first."""
+        applied = await self.apply_records(stop, partition, records)
+        return partition, records[-1].offset + 1 if applied else None
 
     async def apply_records(
         self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]

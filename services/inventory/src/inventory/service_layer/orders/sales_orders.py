@@ -35,7 +35,9 @@ async def _create(
 ) -> int:
     """Inside the caller's transaction, with the number lock held."""
     warehouse_id = int(fields["warehouse_id"])
-    await uow.lock_stream(warehouse_stream(warehouse_id))
+    # Shared: orders of one warehouse are created side by side; only a change to the warehouse itself
+    # (exclusive, through its stream) waits, so it cannot vanish under the order.
+    await uow.lock(warehouse_stream(warehouse_id), shared=True)
     if await uow.catalog.warehouse(warehouse_id) is None:
         raise UnknownWarehouse(warehouse_id)
     # Shared item locks: an item cannot be deleted between this check and the order naming it.

@@ -37,7 +37,9 @@ async def handle_create_purchase_order(
     number = str(fields["po_number"]).strip()
     warehouse_id = int(fields["warehouse_id"])
     async with uow:
-        await uow.lock_stream(warehouse_stream(warehouse_id))
+        # Shared: orders of one warehouse are created side by side; only a change to the warehouse itself
+        # (exclusive, through its stream) waits, so it cannot vanish under the order.
+        await uow.lock(warehouse_stream(warehouse_id), shared=True)
         if await uow.catalog.warehouse(warehouse_id) is None:
             raise UnknownWarehouse(warehouse_id)
         await uow.lock(_number_lock(number))

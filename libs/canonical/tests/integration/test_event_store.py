@@ -3,7 +3,11 @@ import asyncio
 import asyncpg
 import pytest
 
+from canonical.events.domain import DomainEvent
+from canonical.events.factory import CommandContext
+from canonical.events.registry import default_registry
 from canonical.eventstore.store import ConcurrencyConflict, EventWriter, read_all, read_stream, stream_version
+from canonical.eventstore.unit_of_work import EventSourcedUnitOfWork
 
 from .events import warehouse_created
 
@@ -76,3 +80,23 @@ async def test_invalid_event_data_is_refused_before_anything_is_written(
             async with connection.transaction():
                 await writer.append(connection, "warehouse-1", 0, [bad])
     assert await pool.fetchval("SELECT count(*) FROM event_store") == 0
+
+
+async def test_writers_that_lock_the_stream_first_all_append_in_turn(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    """lock_stream reads the version after the lock is granted: no writer sees a version a holder is changing."""
+    registry = default_registry()
+
+    async def append_one() -> None:
+        async with EventSourcedUnitOfWork(pool, writer, registry, source="/test") as uow:
+            version = await uow.lock_stream("warehouse-9")
+            await asyncio.sleep(0.01)  # the next writer is waiting on the lock meanwhile
+            await uow.record(
+                "warehouse-9",
+                version,
+                [DomainEvent("warehouse.created", warehouse_created(9).data)],
+                CommandContext(request_id="r", actor="t"),
+            )
+
+    await asyncio.gather(*(append_one() for _ in range(8)))
+    async with pool.acquire() as connection:
+        assert await stream_version(connection, "warehouse-9") == 8

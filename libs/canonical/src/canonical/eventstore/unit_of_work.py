@@ -21,7 +21,7 @@ from canonical.events.domain import DomainEvent
 from canonical.events.envelope import CloudEvent
 from canonical.events.factory import CommandContext, new_event
 from canonical.events.registry import EventRegistry
-from canonical.eventstore.store import ConcurrencyConflict, EventWriter, stream_version
+from canonical.eventstore.store import ConcurrencyConflict, EventWriter
 
 Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
 
@@ -89,9 +89,11 @@ class EventSourcedUnitOfWork:
         await self.connection.execute(f"SELECT {function}(hashtextextended($1, 0))", name)
 
     async def lock_stream(self, stream_id: str) -> int:
-        """Lock the aggregate's stream for this transaction and return its current version (0: none)."""
-        await self.lock(stream_id)
-        return await stream_version(self.connection, stream_id)
+        """Lock the aggregate's stream for this transaction and return its current version (0: none).
+
+        The same lock as `lock(stream_id)`; the version is read once the lock is held (sql/004).
+        """
+        return int(await self.connection.fetchval("SELECT lock_stream($1)", stream_id))
 
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext

@@ -104,8 +104,10 @@ async def handle_receive(
                 "record": mapped.canonical_payload,
             },
         )
-        # The key lock covers the stream: its canonical id was minted for this key alone.
-        [event] = await uow.record(stream, await uow.stream_version(stream), [accepted], context)
+        # The key lock covers the stream: its canonical id was minted for this key alone (just now, on a
+        # first receipt, so the stream cannot exist yet).
+        version = 0 if first_receipt else await uow.stream_version(stream)
+        [event] = await uow.record(stream, version, [accepted], context)
         stored = await uow.records.insert(
             inbound_id=inbound_id,
             resource=resource,

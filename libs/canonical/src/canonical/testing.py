@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -165,8 +165,11 @@ def free_port() -> int:
         return port
 
 
+SHUTDOWN_LIMIT_S = 60.0
+
+
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
+async def serving(app: FastAPI, *, stop_within_s: float = SHUTDOWN_LIMIT_S) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a free loopback port (lifespan included); yield its base URL."""
     port = free_port()
     # proxy_headers=False as in production (run_service): only the gateway interprets X-Forwarded-*.
@@ -189,7 +192,31 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        done, _ = await asyncio.wait([task], timeout=stop_within_s)
+        if not done:
+            # A hang at shutdown must fail the test that caused it, naming what still runs, not stall the suite.
+            stacks = _running_task_stacks(exclude={task, asyncio.current_task()})
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise RuntimeError(f"the app did not stop within {stop_within_s:g} s; still running:\n{stacks}")
+        task.result()
+
+
+def _running_task_stacks(exclude: set[asyncio.Task[Any] | None]) -> str:
+    """Each task with the chain of awaits it is suspended in (Task.print_stack shows only the outermost)."""
+    stacks = []
+    for running in asyncio.all_tasks():
+        if running in exclude:
+            continue
+        lines = [f"{running.get_name()}:"]
+        awaited: Any = running.get_coro()
+        while awaited is not None:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)
+            if frame is not None:
+                lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "ag_await", None)
+        stacks.append("\n".join(lines))
+    return "\n".join(stacks)
 
 
 async def eventually(

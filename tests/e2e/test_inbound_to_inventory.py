@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import inbound.entrypoints.app as inbound_app
 import inventory.entrypoints.app as inventory_app
-from canonical.testing import eventually, generate_identity_keys, serving, unique_topic_prefix
+from canonical.identity import HEADER, Identity, sign_identity
+from canonical.testing import ADMIN, eventually, generate_identity_keys, serving, unique_topic_prefix
 from gateway.testing import Gateway
 from tests.e2e.stack import erp_inbound, fresh_inventory, served_gateway, until_ready
 
@@ -173,3 +175,57 @@ async def test_bulk_feeds_get_202_and_follow_the_status_url_through_the_gateway(
             return bool(status.json()["apply_state"] == "applied")
 
         await eventually(applied, timeout_s=30)
+
+
+FEED = Identity(
+    subject="system:wms_token:7",
+    username="erp-feed",
+    role="TOKEN",
+    scopes=("inbound:items", "inbound:purchase_orders"),
+    extra={"source_system": "erp", "inbound_resources": ["items", "purchase_orders"]},
+)
+
+
+async def test_a_backlog_is_applied_in_the_order_it_was_accepted(tmp_path: Path) -> None:
+    """A bulk feed sent while inventory is away (`Prefer: respond-async`) is applied, when it returns, in the
+    order inbound accepted it: every purchase order finds the item posted just before it, whatever partitions
+    the records' own streams hash to (one Kafka key per source system)."""
+    keys = generate_identity_keys()
+    prefix = unique_topic_prefix()
+    # Several partitions, as deployed (the test suite's default is one, which would order everything anyway).
+    partitions = {"kafka_topic_partitions": 3}
+    inventory_settings = (await fresh_inventory(keys, prefix)).model_copy(update=partitions)
+    inbound_settings = (await erp_inbound(keys, prefix, tmp_path)).model_copy(update=partitions)
+    admin = {HEADER: sign_identity(ADMIN, keys.private)}
+    feed = {HEADER: sign_identity(FEED, keys.private, ttl_s=600), "Prefer": "respond-async"}
+    async with serving(inventory_app.create_app(inventory_settings)) as inventory_url:
+        await until_ready(inventory_url)  # its consumer group exists; it resumes from here when it returns
+        async with httpx.AsyncClient(base_url=inventory_url, headers=admin) as client:
+            made = await client.post("/api/admin/warehouses", json={"warehouse_code": "FEED", "warehouse_name": "Feed"})
+        assert made.status_code == 201, made.text
+    warehouse_id = made.json()["warehouse_id"]
+
+    def body(external_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"external_id": external_id, "external_version": "2026-12-04T10:00:00+00:00", "source_payload": payload}
+
+    async with serving(inbound_app.create_app(inbound_settings)) as inbound_url:
+        await until_ready(inbound_url)
+        async with httpx.AsyncClient(base_url=inbound_url, headers=feed) as erp:
+            statuses = []
+            for n in range(12):
+                sku = f"FEED-{n}"
+                item = await erp.post("/api/v1/inbound/items", json=body(f"I-{n}", {"sku": sku, "title": "Feed item"}))
+                lines = [{"sku": sku, "quantity": 1}]
+                order = await erp.post(
+                    "/api/v1/inbound/purchase_orders",
+                    json=body(f"P-{n}", {"po": f"PO-{n}", "warehouse": warehouse_id, "lines": lines}),
+                )
+                assert (item.status_code, order.status_code) == (202, 202), order.text
+                statuses.append(order.headers["location"])
+            async with serving(inventory_app.create_app(inventory_settings)):
+
+                async def settled() -> list[str] | None:
+                    states = [(await erp.get(location)).json()["apply_state"] for location in statuses]
+                    return None if "pending" in states else states
+
+                assert await eventually(settled, timeout_s=60) == ["applied"] * len(statuses)

@@ -25,7 +25,7 @@ _APPEND = """
         ORDER BY e.n
     )
     INSERT INTO outbox (event_id, topic, partition_key, payload)
-    SELECT o.id, o.topic, $1, o.payload
+    SELECT o.id, o.topic, coalesce($10, $1), o.payload
     FROM unnest($3::uuid[], $8::text[], $9::bytea[]) WITH ORDINALITY AS o (id, topic, payload, n)
     ORDER BY o.n
 """
@@ -66,8 +66,14 @@ class EventWriter:
         stream_id: str,
         expected_version: int,
         events: Sequence[CloudEvent],
+        *,
+        partition_key: str | None = None,
     ) -> list[CloudEvent]:
-        """Append after `expected_version` (0 for a new stream); return the events with their sequence."""
+        """Append after `expected_version` (0 for a new stream); return the events with their sequence.
+
+        Kafka keys the events by their stream, so one aggregate's events stay in order; `partition_key`
+        widens that order to whatever the caller names (e.g. everything one source system sent).
+        """
         stamped = [e.model_copy(update={"sequence": expected_version + i}) for i, e in enumerate(events, start=1)]
         columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
         versions, ids, types, schema_versions, data, metadata, topics, payloads = columns
@@ -87,7 +93,7 @@ class EventWriter:
             topics.append(event_type.topic(self._topic_prefix))
             payloads.append(payload)
         try:
-            await connection.execute(_APPEND, stream_id, *columns)
+            await connection.execute(_APPEND, stream_id, *columns, partition_key)
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == _STREAM_VERSION_CONSTRAINT:
                 raise ConcurrencyConflict(stream_id, expected_version) from None

@@ -96,7 +96,13 @@ class EventSourcedUnitOfWork:
         return int(await self.connection.fetchval("SELECT lock_stream($1)", stream_id))
 
     async def record(
-        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        context: CommandContext,
+        *,
+        partition_key: str | None = None,
     ) -> list[CloudEvent]:
         """Append to the stream, queue for Kafka and update every projection, all in this transaction."""
         envelopes = [
@@ -106,7 +112,9 @@ class EventSourcedUnitOfWork:
             for e in events
         ]
         try:
-            stamped = await self._writer.append(self.connection, stream_id, expected_version, envelopes)
+            stamped = await self._writer.append(
+                self.connection, stream_id, expected_version, envelopes, partition_key=partition_key
+            )
         except ConcurrencyConflict as conflict:
             # Handlers lock the stream first, so this only fires for a writer that skipped the lock.
             raise ConcurrentChange(f"{stream_id} was changed concurrently; retry.") from conflict

@@ -41,7 +41,13 @@ class RecordUnitOfWork(Protocol):
     async def stream_version(self, stream_id: str) -> int: ...
 
     async def record(
-        self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[DomainEvent],
+        context: CommandContext,
+        *,
+        partition_key: str | None = None,
     ) -> list[CloudEvent]: ...
 
 
@@ -63,6 +69,10 @@ class Received:
     canonical_type: str
     received_at: datetime
     replayed: bool
+
+
+def source_partition_key(source_system: str) -> str:
+    return f"inbound-source:{source_system}"
 
 
 async def handle_receive(
@@ -107,7 +117,9 @@ async def handle_receive(
         # The key lock covers the stream: its canonical id was minted for this key alone (just now, on a
         # first receipt, so the stream cannot exist yet).
         version = 0 if first_receipt else await uow.stream_version(stream)
-        [event] = await uow.record(stream, version, [accepted], context)
+        # One Kafka key per source system: inventory applies a source's records in the order they were
+        # accepted, so an order posted after its item (even with `Prefer: respond-async`) finds the item.
+        [event] = await uow.record(stream, version, [accepted], context, partition_key=source_partition_key(source))
         stored = await uow.records.insert(
             inbound_id=inbound_id,
             resource=resource,

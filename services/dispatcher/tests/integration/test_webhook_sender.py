@@ -74,8 +74,9 @@ def pki() -> Pki:
 
 @dataclass
 class TlsReceiver:
-    """A minimal keep-alive HTTP/1.1 receiver: answers 204 to each request and counts its connections."""
+    """A minimal keep-alive HTTP/1.1 receiver: answers each request (204 unless told) and counts its connections."""
 
+    answer: bytes = b"HTTP/1.1 204 No Content\r\n\r\n"
     connections: int = 0
     requests: int = 0
     handlers: set[asyncio.Task[None]] = field(default_factory=set)
@@ -92,7 +93,7 @@ class TlsReceiver:
                 )
                 await reader.readexactly(length)
                 self.requests += 1
-                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                writer.write(self.answer)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             pass
@@ -101,8 +102,10 @@ class TlsReceiver:
 
 
 @asynccontextmanager
-async def tls_receiver(pki: Pki, host: str, port: int = 0) -> AsyncIterator[tuple[TlsReceiver, int]]:
-    receiver = TlsReceiver()
+async def tls_receiver(
+    pki: Pki, host: str, port: int = 0, *, answer: bytes | None = None
+) -> AsyncIterator[tuple[TlsReceiver, int]]:
+    receiver = TlsReceiver() if answer is None else TlsReceiver(answer)
     server = await asyncio.start_server(receiver.handle, host, port, ssl=pki.server)
     try:
         yield receiver, server.sockets[0].getsockname()[1]
@@ -143,3 +146,11 @@ async def test_a_new_vetted_address_gets_a_new_connection_there(pki: Pki) -> Non
             assert (await client.post(pinned(NAME, port, "127.0.0.1"), {}, b"{}")).delivered
             assert (await client.post(pinned(NAME, port, "127.0.0.2"), {}, b"{}")).delivered
     assert (first.requests, second.requests) == (1, 1)
+
+
+async def test_a_response_advertising_a_body_over_64_kib_fails_without_being_read(pki: Pki) -> None:
+    # A 200 whose promised megabyte never comes: reading it would end in a timeout, not this classification.
+    huge = b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"
+    async with tls_receiver(pki, "127.0.0.1", answer=huge) as (_, port), sender(pki) as client:
+        outcome = await client.post(pinned(NAME, port, "127.0.0.1"), {}, b"{}")
+    assert (outcome.delivered, outcome.error_kind, outcome.http_status) == (False, ErrorKind.RESPONSE_TOO_LARGE, 200)

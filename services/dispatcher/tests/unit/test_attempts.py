@@ -128,3 +128,10 @@ def test_abort_message_stops_the_retries_at_once() -> None:
     assert settle(1, aborted, 0.0, DEFAULT_RETRY_SCHEDULE) == Settlement(DeliveryStatus.ABORTED)
     # A 2xx stays a delivery whatever the header says.
     assert outcome_of_response(200, 3, abort_requested=True).delivered
+
+
+def test_an_advertised_body_over_64_kib_fails_even_a_2xx() -> None:
+    assert outcome_of_response(200, 5, advertised_length=64 * 1024).delivered
+    oversized = outcome_of_response(200, 5, advertised_length=64 * 1024 + 1)
+    assert (oversized.delivered, oversized.error_kind) == (False, ErrorKind.RESPONSE_TOO_LARGE)
+    assert outcome_of_response(503, 5, advertised_length=10**9).error_kind is ErrorKind.RESPONSE_TOO_LARGE

@@ -108,6 +108,7 @@ class WebhookSender:
             ):
                 status = response.status
                 abort = response.headers.get(ABORT_HEADER, "").strip().lower() == ABORT_VALUE
+                advertised = response.content_length
                 # Leaving the block releases the connection: back to the pool if the response had no body,
                 # closed (unread) otherwise.
         except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
@@ -118,4 +119,6 @@ class WebhookSender:
             return AttemptOutcome(ErrorKind.CONNECTION)
         except aiohttp.ClientError:
             return AttemptOutcome(ErrorKind.UNKNOWN)
-        return outcome_of_response(status, round((time.perf_counter() - started) * 1000), abort_requested=abort)
+        return outcome_of_response(
+            status, round((time.perf_counter() - started) * 1000), abort_requested=abort, advertised_length=advertised
+        )

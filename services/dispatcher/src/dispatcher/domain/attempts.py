@@ -50,6 +50,7 @@ class ErrorKind(StrEnum):
     CLIENT_ERROR = "4xx"
     SERVER_ERROR = "5xx"
     ABORTED = "aborted"  # the receiver sent `webhook-delivery: abort-message`
+    RESPONSE_TOO_LARGE = "response_too_large"  # advertised a body over MAX_RESPONSE_BYTES (never read)
     UNKNOWN = "unknown"
 
 
@@ -64,9 +65,17 @@ class AttemptOutcome:
         return self.error_kind is None
 
 
-def outcome_of_response(http_status: int, response_time_ms: int, *, abort_requested: bool = False) -> AttemptOutcome:
+# v1.7 (V-308): a response advertising a larger body fails the attempt, whatever its status; bodies are never read.
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+def outcome_of_response(
+    http_status: int, response_time_ms: int, *, abort_requested: bool = False, advertised_length: int | None = None
+) -> AttemptOutcome:
     """Only a 2xx is a delivery. Redirects are never followed: the receiver must give its final URL."""
-    if 200 <= http_status < 300:
+    if advertised_length is not None and advertised_length > MAX_RESPONSE_BYTES:
+        kind: ErrorKind | None = ErrorKind.RESPONSE_TOO_LARGE
+    elif 200 <= http_status < 300:
         kind = None
     elif abort_requested:
         kind = ErrorKind.ABORTED

@@ -65,6 +65,12 @@ CATALOG: dict[ErrorKind, ErrorText] = {
         "The response carried `webhook-delivery: abort-message`.",
         "Nothing to fix here unless the receiver aborted by mistake; replay if needed.",
     ),
+    ErrorKind.RESPONSE_TOO_LARGE: ErrorText(
+        "Receiver advertised an oversized response",
+        "The response's Content-Length was over 64 KiB; the body was not read and the attempt counts as failed,"
+        " even with a 2xx status.",
+        "Answer webhooks with an empty or small body (a 2xx and at most a short acknowledgement).",
+    ),
     ErrorKind.UNKNOWN: ErrorText(
         "Unclassified failure",
         "The attempt failed in a way no other kind describes.",

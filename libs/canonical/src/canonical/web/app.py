@@ -16,6 +16,7 @@ from canonical.config.settings import ServiceSettings
 from canonical.identity import IdentityVerifier
 from canonical.web.errors import install_error_handlers
 from canonical.web.middleware import RequestContextMiddleware
+from canonical.web.openapi import with_documented_errors
 from canonical.web.runtime import ServiceRuntime, WorkerFactory
 
 StartupCheck = Callable[[FastAPI], Awaitable[None]]
@@ -83,6 +84,7 @@ def create_service_app(
             await runtime.stop()
 
     app = FastAPI(title=f"Sentry WMS {settings.service_name}", lifespan=lifespan, telemetry=_telemetry())
+    app.openapi = with_documented_errors(app)  # type: ignore[method-assign]
     app.state.runtime = runtime
     app.state.identity_verifier = IdentityVerifier(identity_verify_key) if identity_verify_key else None
     app.add_middleware(RequestContextMiddleware)

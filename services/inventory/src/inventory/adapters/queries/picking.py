@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -47,31 +48,45 @@ async def batch_view(pool: asyncpg.Pool, batch_id: int) -> dict[str, Any] | None
     }
 
 
-# The scanner asks for it before every pick: the task, the batch's progress and the orders sharing the
-# task in one round trip (the orders come back as (so_number, quantity) tuples).
+# The scanner asks for it before every pick: the batch's warehouse (for the access check), its first
+# pending task, "pick n of m" and the orders sharing the task, in one round trip (the orders come back as
+# (so_number, quantity) tuples; the task's columns are null when nothing is pending).
 _NEXT = (
-    "SELECT n.*, (SELECT count(*) FILTER (WHERE status IN ('PICKED', 'SHORT')) FROM pick_tasks"  # noqa: S608
+    "SELECT pb.warehouse_id, n.*, (SELECT count(*) FILTER (WHERE status IN ('PICKED', 'SHORT')) FROM pick_tasks"  # noqa: S608
     " WHERE batch_id = $1) AS done, (SELECT count(*) FILTER (WHERE status <> 'SKIPPED') FROM pick_tasks"
     " WHERE batch_id = $1) AS total, ARRAY(SELECT (so.so_number, sum(s.quantity)::int) FROM pick_task_shares s"
     " JOIN sales_orders so ON so.so_id = s.so_id WHERE s.pick_task_id = n.pick_task_id"
     " GROUP BY so.so_id, so.so_number ORDER BY so.so_id) AS contributing"
-    f" FROM ({_TASK} WHERE t.batch_id = $1 AND t.status = 'PENDING'{_WALK} LIMIT 1) n"
+    f" FROM pick_batches pb LEFT JOIN LATERAL ({_TASK} WHERE t.batch_id = pb.batch_id AND t.status = 'PENDING'{_WALK}"
+    " LIMIT 1) n ON true WHERE pb.batch_id = $1"
 )
 
 
-async def next_task(pool: asyncpg.Pool, batch_id: int) -> dict[str, Any] | None:
-    """The first pending task on the walk, with "pick n of m" and the orders that share it."""
+@dataclass(frozen=True)
+class NextPick:
+    warehouse_id: int
+    task: dict[str, Any] | None  # None: nothing left to pick
+
+
+async def next_pick(pool: asyncpg.Pool, batch_id: int) -> NextPick | None:
+    """The first pending task on the walk, with "pick n of m" and the orders that share it; None: no such batch."""
     row = await pool.fetchrow(_NEXT, batch_id)
     if row is None:
         return None
     task = dict(row)
+    warehouse_id = task.pop("warehouse_id")
     done, total, contributing = task.pop("done"), task.pop("total"), task.pop("contributing")
-    return {
-        **task,
-        "contributing_orders": [{"so_number": number, "quantity": quantity} for number, quantity in contributing],
-        "pick_number": done + 1,
-        "total_picks": total,
-    }
+    if task["pick_task_id"] is None:
+        return NextPick(warehouse_id, None)
+    return NextPick(
+        warehouse_id,
+        {
+            **task,
+            "contributing_orders": [{"so_number": number, "quantity": quantity} for number, quantity in contributing],
+            "pick_number": done + 1,
+            "total_picks": total,
+        },
+    )
 
 
 async def active_batch(pool: asyncpg.Pool, assigned_to: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from inventory.adapters.queries.picking import (
     available_to_promise,
     batch_view,
     batch_warehouse,
-    next_task,
+    next_pick,
     short_pick_report,
     wave_candidate,
 )
@@ -124,9 +124,9 @@ async def create_wave(body: WaveCreateIn, uow: FulfilmentUow, context: Context, 
         "total_units": view["total_items"],
         "orders": [{k: o[k] for k in ("so_id", "so_number", "line_count")} for o in view["orders"]],
     }
-    first = await next_task(pool, created.batch.batch_id)
-    if first is not None:
-        result["first_pick"] = first
+    first = await next_pick(pool, created.batch.batch_id)
+    if first is not None and first.task is not None:
+        result["first_pick"] = first.task
     if created.warnings:
         result["warnings"] = created.warnings
     return result
@@ -154,11 +154,10 @@ async def get_batch(batch_id: int, pool: Pool, identity: CurrentIdentity) -> dic
 @router.get("/api/picking/batch/{batch_id}/next")
 async def get_next_task(batch_id: int, pool: Pool, identity: CurrentIdentity) -> dict[str, Any]:
     """An unknown batch, like a finished one, has nothing left to pick (v1.7)."""
-    warehouse_id = await batch_warehouse(pool, batch_id)
-    if warehouse_id is not None:
-        require_access(identity, warehouse_id)
-    task = None if warehouse_id is None else await next_task(pool, batch_id)
-    return task or {"message": "All tasks complete"}
+    found = await next_pick(pool, batch_id)
+    if found is not None:
+        require_access(identity, found.warehouse_id)
+    return (found and found.task) or {"message": "All tasks complete"}
 
 
 def _task_body(result: TaskResult) -> dict[str, Any]:

@@ -197,7 +197,7 @@ async def serving(app: FastAPI, *, stop_within_s: float = SHUTDOWN_LIMIT_S) -> A
             # A hang at shutdown must fail the test that caused it, naming what still runs, not stall the suite.
             stacks = _running_task_stacks(exclude={task, asyncio.current_task()})
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.wait([task], timeout=5)  # a task that swallows its cancellation is left behind
             raise RuntimeError(f"the app did not stop within {stop_within_s:g} s; still running:\n{stacks}")
         task.result()
 

@@ -52,3 +52,22 @@ def test_entries_age_out_and_the_oldest_makes_room() -> None:
     for key in ("a", "b", "c"):
         small.put(key, key.upper(), small.generation)
     assert (small.get("a"), small.get("b"), small.get("c")) == (None, "B", "C")
+
+
+async def test_through_loads_once_and_never_keeps_a_load_a_change_overtook() -> None:
+    cache, caches = trusted_cache()
+    loads: list[str] = []
+
+    async def load() -> str:
+        loads.append("read")
+        return "alice"
+
+    assert [await cache.through("session", load) for _ in range(3)] == ["alice"] * 3
+    assert loads == ["read"]
+
+    async def overtaken() -> str:
+        caches.forget_all()  # a change commits while this read is in flight
+        return "bob (as before the change)"
+
+    assert await cache.through("other", overtaken) == "bob (as before the change)"
+    assert cache.get("other") is None

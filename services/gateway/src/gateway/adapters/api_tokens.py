@@ -164,14 +164,7 @@ class TokenLookup:
         self._marked_at: dict[int, float] = {}
 
     async def find(self, pool: asyncpg.Pool, token_hash: str) -> ApiToken | None:
-        found = self.cache.get(token_hash)
-        if found is not None:
-            return found
-        generation = self.cache.generation
-        found = await token_by_hash(pool, token_hash)
-        if found is not None:
-            self.cache.put(token_hash, found, generation)
-        return found
+        return await self.cache.through(token_hash, lambda: token_by_hash(pool, token_hash))
 
     async def used(self, pool: asyncpg.Pool, token_id: int) -> None:
         now = time.monotonic()

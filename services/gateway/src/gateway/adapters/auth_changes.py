@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import asyncpg
@@ -56,6 +56,17 @@ class AuthCache(Generic[V]):
     def forget_all(self) -> None:
         self.generation += 1
         self._entries.clear()
+
+    async def through(self, key: str, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The cached value, or `load()`'s, kept unless a change was announced while it was being read."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        generation = self.generation
+        found = await load()
+        if found is not None:
+            self.put(key, found, generation)
+        return found
 
 
 class AuthCaches:

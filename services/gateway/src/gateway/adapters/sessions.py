@@ -75,14 +75,7 @@ class PrincipalLookup:
             await self._pool.close()
 
     async def __call__(self, session_id: str) -> SessionPrincipal | None:
-        found = self.cache.get(session_id)
-        if found is not None:
-            return found
-        generation = self.cache.generation
-        found = await principal(self.pool, session_id)
-        if found is not None:
-            self.cache.put(session_id, found, generation)
-        return found
+        return await self.cache.through(session_id, lambda: principal(self.pool, session_id))
 
 
 class SessionRepository:

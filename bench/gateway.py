@@ -34,7 +34,9 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -57,7 +59,7 @@ from bench.benchlib import (
     write_results,
 )
 from canonical.identity import HEADER, Identity, sign_identity
-from canonical.testing import generate_identity_keys
+from canonical.testing import IdentityKeys, generate_identity_keys
 
 ADMIN_PASSWORD = "Bench-pass-2026"  # noqa: S105 (the throwaway bench database's admin)
 SYSTEM = Identity(subject="system:bench", username="bench", role="SYSTEM")
@@ -83,6 +85,45 @@ def start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes
         return subprocess.Popen(
             [sys.executable, "-m", module], env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
         )
+
+
+@dataclass(frozen=True)
+class ServedStack:
+    inventory_url: str
+    gateway_url: str
+    processes: dict[str, subprocess.Popen[bytes]]  # by module name, e.g. for their CPU time
+
+
+@contextmanager
+def inventory_behind_gateway(
+    env: dict[str, str], keys: IdentityKeys, prefix: str, *, inventory_db: str, gateway_db: str, bench: str
+) -> Iterator[ServedStack]:
+    """`python -m inventory` and `python -m gateway` in front of it on loopback ports, logging to
+    .local/logs/bench-<bench>-<service>.log; both are stopped when the block ends."""
+    inventory_port, gateway_port = free_port(), free_port()
+    logs = REPO_ROOT / ".local" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    inventory_env, gateway_env = gateway_stack_env(
+        env,
+        keys,
+        prefix,
+        ADMIN_PASSWORD,
+        inventory_db=inventory_db,
+        gateway_db=gateway_db,
+        inventory_port=inventory_port,
+        gateway_port=gateway_port,
+    )
+    processes = {
+        "inventory": start("inventory", inventory_env, logs / f"bench-{bench}-inventory.log"),
+        "gateway": start("gateway", gateway_env, logs / f"bench-{bench}-gateway.log"),
+    }
+    try:
+        yield ServedStack(f"http://127.0.0.1:{inventory_port}", f"http://127.0.0.1:{gateway_port}", processes)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 60.0) -> None:
@@ -159,25 +200,10 @@ async def run(
         empty=True,
     )
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
-    inventory_port, gateway_port = free_port(), free_port()
-    logs = REPO_ROOT / ".local" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    inventory_env, gateway_env = gateway_stack_env(
-        env,
-        keys,
-        prefix,
-        ADMIN_PASSWORD,
-        inventory_db=inventory_db,
-        gateway_db=gateway_db,
-        inventory_port=inventory_port,
-        gateway_port=gateway_port,
-    )
-    inventory = start("inventory", inventory_env, logs / "bench-inventory.log")
-    gateway = start("gateway", gateway_env, logs / "bench-gateway.log")
-    processes = {"gateway": gateway, "inventory": inventory}
-    inventory_url = f"http://127.0.0.1:{inventory_port}"
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
-    try:
+    with inventory_behind_gateway(
+        env, keys, prefix, inventory_db=inventory_db, gateway_db=gateway_db, bench="gateway"
+    ) as stack:
+        inventory_url, gateway_url = stack.inventory_url, stack.gateway_url
         async with httpx.AsyncClient(timeout=30) as client:
             bearer = await admin_bearer(client, inventory_url, gateway_url)
             created = await client.post(
@@ -197,20 +223,15 @@ async def run(
             for concurrency in args.concurrency:
                 for name, load_client in scenarios:
                     await load(load_client, PATH, args.warmup, concurrency)
-                    used_before = {p: cpu_seconds(process) for p, process in processes.items()}
+                    used_before = {p: cpu_seconds(process) for p, process in stack.processes.items()}
                     latencies, errors, elapsed = await load(load_client, PATH, args.requests, concurrency)
                     results.append(summarise(name, concurrency, latencies, sum(errors.values()), elapsed))
-                    for p, process in processes.items():
+                    for p, process in stack.processes.items():
                         per_request_ms = (cpu_seconds(process) - used_before[p]) * 1000 / args.requests
                         cpu[f"{p}_cpu_ms_per_request_{name}_c{concurrency}"] = round(per_request_ms, 3)
                     if errors:
                         error_kinds[f"{name}_c{concurrency}"] = dict(errors)
             return results
-    finally:
-        for process in (gateway, inventory):
-            process.terminate()
-        for process in (gateway, inventory):
-            process.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,13 +49,12 @@ from bench.benchlib import (
     bench_database,
     bench_parser,
     dotenv,
-    gateway_stack_env,
     parse_bench_args,
     print_table,
     summarise,
     write_results,
 )
-from bench.gateway import ADMIN_PASSWORD, admin_bearer, free_port, start
+from bench.gateway import admin_bearer, inventory_behind_gateway
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
@@ -172,24 +171,11 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
     batches_per_level = [math.ceil(n / TASKS_PER_BATCH) + c for n, c in zip(needed, levels, strict=True)]
     print(f"creating {sum(batches_per_level)} batches of {TASKS_PER_BATCH} tasks...", file=sys.stderr)
     batch_ids = await prepare(inventory_db, prefix, sum(batches_per_level), args.skus)
-    inventory_port, gateway_port = free_port(), free_port()
-    logs = REPO_ROOT / ".local" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    inventory_env, gateway_env = gateway_stack_env(
-        env,
-        keys,
-        prefix,
-        ADMIN_PASSWORD,
-        inventory_db=inventory_db,
-        gateway_db=gateway_db,
-        inventory_port=inventory_port,
-        gateway_port=gateway_port,
-    )
-    inventory = start("inventory", inventory_env, logs / "bench-picking-inventory.log")
-    gateway = start("gateway", gateway_env, logs / "bench-picking-gateway.log")
-    inventory_url, gateway_url = f"http://127.0.0.1:{inventory_port}", f"http://127.0.0.1:{gateway_port}"
-    limits = httpx.Limits(max_connections=top + 10, max_keepalive_connections=top + 10)
-    try:
+    with inventory_behind_gateway(
+        env, keys, prefix, inventory_db=inventory_db, gateway_db=gateway_db, bench="picking"
+    ) as stack:
+        inventory_url, gateway_url = stack.inventory_url, stack.gateway_url
+        limits = httpx.Limits(max_connections=top + 10, max_keepalive_connections=top + 10)
         async with httpx.AsyncClient(limits=limits, timeout=30) as client:
             bearer = await admin_bearer(client, inventory_url, gateway_url)
             signed = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
@@ -210,11 +196,6 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
                 await measure("pick_confirm_cycle_direct", inventory_url, lambda: signed, pools[-1], args.requests, top)
             )
             return results
-    finally:
-        for process in (gateway, inventory):
-            process.terminate()
-        for process in (gateway, inventory):
-            process.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:

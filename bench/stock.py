@@ -42,13 +42,12 @@ from bench.benchlib import (
     bench_database,
     bench_parser,
     dotenv,
-    gateway_stack_env,
     parse_bench_args,
     print_table,
     summarise,
     write_results,
 )
-from bench.gateway import ADMIN_PASSWORD, admin_bearer, free_port, start
+from bench.gateway import admin_bearer, inventory_behind_gateway
 from canonical.db import create_pool
 from canonical.events.registry import default_registry
 from canonical.eventstore.store import EventWriter
@@ -145,27 +144,12 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
     prefix = f"bench.stock.{uuid.uuid4().hex[:8]}."
     await seed(url, prefix)
     keys = generate_identity_keys()
-    inventory_port, gateway_port = free_port(), free_port()
-    inventory_env, gateway_env = gateway_stack_env(
-        env,
-        keys,
-        prefix,
-        ADMIN_PASSWORD,
-        inventory_db=url,
-        gateway_db=gateway_db,
-        inventory_port=inventory_port,
-        gateway_port=gateway_port,
-    )
-    logs = REPO_ROOT / ".local" / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    inventory = start("inventory", inventory_env, logs / "bench-stock-inventory.log")
-    gateway = start("gateway", gateway_env, logs / "bench-stock-gateway.log")
-    inventory_url, gateway_url = f"http://127.0.0.1:{inventory_port}", f"http://127.0.0.1:{gateway_port}"
-    signed = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
-    connections = max(args.concurrency) + 5
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    results = []
-    try:
+    with inventory_behind_gateway(env, keys, prefix, inventory_db=url, gateway_db=gateway_db, bench="stock") as stack:
+        inventory_url, gateway_url = stack.inventory_url, stack.gateway_url
+        signed = {HEADER: sign_identity(ADMIN, keys.private, ttl_s=3600)}
+        connections = max(args.concurrency) + 5
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        results = []
         async with (
             httpx.AsyncClient(base_url=inventory_url, headers=signed, limits=limits, timeout=30) as direct,
             httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=30) as via,
@@ -191,11 +175,6 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[ScenarioRes
             top = max(args.concurrency)
             print(f"direct reference at {top}...", file=sys.stderr)
             results.append(await measure("item_lookup_direct", to_service, item_lookup, args.requests, top))
-    finally:
-        for process in (gateway, inventory):
-            process.terminate()
-        for process in (gateway, inventory):
-            process.wait(timeout=30)
     return results
 
 

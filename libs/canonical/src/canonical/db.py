@@ -9,7 +9,10 @@ less on every request of every service. asyncpg still rolls back a transaction l
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -40,3 +43,23 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20, **kwar
     )
     assert pool is not None  # create_pool only returns None when not awaited
     return pool
+
+
+@asynccontextmanager
+async def listening(pool: asyncpg.Pool, channel: str, callback: Callable[..., Any]) -> AsyncIterator[asyncio.Event]:
+    """One pooled connection LISTENing on `channel` for the block; yields an event set if that connection drops.
+
+    Leaving the block after a drop raises ConnectionError, so a supervised worker is restarted. The
+    listener is removed (UNLISTEN) before the connection goes back to the pool, which keeps the rule above.
+    """
+    lost = asyncio.Event()
+    async with pool.acquire() as connection:
+        await connection.add_listener(channel, callback)
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            yield lost
+        finally:
+            if not lost.is_set():
+                await connection.remove_listener(channel, callback)
+        if lost.is_set():
+            raise ConnectionError(f"the LISTEN connection for {channel} was lost")

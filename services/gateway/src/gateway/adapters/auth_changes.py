@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from canonical.db import listening
 from canonical.workers import wait_for_any
 
 AUTH_CHANGED_CHANNEL = "gateway_auth_changed"
@@ -98,15 +99,9 @@ class AuthChangeListener:
         self._caches.forget_all()
 
     async def run(self, stop: asyncio.Event) -> None:
-        lost = asyncio.Event()
-        async with self._pool.acquire() as connection:
-            await connection.add_listener(AUTH_CHANGED_CHANNEL, self._notified)
-            connection.add_termination_listener(lambda _connection: lost.set())
+        async with listening(self._pool, AUTH_CHANGED_CHANNEL, self._notified) as lost:
             self._caches.trust(True)
             try:
                 await wait_for_any(stop, lost)
             finally:
                 self._caches.trust(False)
-            if lost.is_set():
-                raise ConnectionError("the LISTEN connection for authentication changes was lost")
-            await connection.remove_listener(AUTH_CHANGED_CHANNEL, self._notified)

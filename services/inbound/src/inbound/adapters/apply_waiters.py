@@ -16,7 +16,7 @@ import logging
 
 import asyncpg
 
-from canonical.db import Connection
+from canonical.db import Connection, listening
 from canonical.workers import wait_for_any
 from inbound.adapters.apply_state import APPLIED_CHANNEL, RecordStatus, record_status
 
@@ -67,11 +67,5 @@ class ApplyListener:
             self._waiters.wake(int(str(payload)))
 
     async def run(self, stop: asyncio.Event) -> None:
-        lost = asyncio.Event()
-        async with self._pool.acquire() as connection:
-            await connection.add_listener(APPLIED_CHANNEL, self._notified)
-            connection.add_termination_listener(lambda _connection: lost.set())
+        async with listening(self._pool, APPLIED_CHANNEL, self._notified) as lost:
             await wait_for_any(stop, lost)
-            if lost.is_set():
-                raise ConnectionError("the LISTEN connection for apply outcomes was lost")
-            await connection.remove_listener(APPLIED_CHANNEL, self._notified)

@@ -40,37 +40,33 @@ class LineIn(Body):
     line_number: Annotated[int, Field(ge=1)] | None = None
 
 
-class CreateSalesOrderIn(Body):
+class _OrderParties(Body):
+    """Who the order is for and how it ships: optional when creating, and what an update may change."""
+
+    customer_name: Name | None = None
+    customer_id: Short | None = None
+    customer_phone: Short | None = None
+    customer_address: Address | None = None
+    ship_method: Short | None = None
+    ship_address: Address | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    ship_by_date: date | None = None
+
+
+class CreateSalesOrderIn(_OrderParties):
     so_number: SoNumber
     warehouse_id: int
     lines: Annotated[list[LineIn], Field(min_length=1)]
     so_barcode: Barcode | None = None
-    customer_name: Name | None = None
-    customer_id: Short | None = None
-    customer_phone: Short | None = None
-    customer_address: Address | None = None
-    ship_method: Short | None = None
-    ship_address: Address | None = None
-    billing_address: Address | None = None
-    shipping_address: Address | None = None
-    ship_by_date: date | None = None
     priority: Priority = 0
 
 
-class UpdateSalesOrderIn(PatchBody):
+class UpdateSalesOrderIn(PatchBody, _OrderParties):
     NOT_NULL = frozenset({"so_number", "so_barcode", "priority"})
 
     so_number: SoNumber | None = None
     so_barcode: Barcode | None = None
-    customer_name: Name | None = None
-    customer_id: Short | None = None
-    customer_phone: Short | None = None
-    customer_address: Address | None = None
-    ship_method: Short | None = None
-    ship_address: Address | None = None
-    billing_address: Address | None = None
-    shipping_address: Address | None = None
-    ship_by_date: date | None = None
     priority: Priority | None = None
 
 

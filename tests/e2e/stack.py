@@ -9,6 +9,7 @@ each other's tokens or events. The platform probes reuse `fresh_database`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +17,10 @@ from typing import Any
 
 import asyncpg
 import httpx
+from cryptography.fernet import Fernet
 
+import audit.settings
+import dispatcher.settings
 import inbound.settings
 import inventory.entrypoints.app as inventory_app
 import inventory.settings
@@ -24,6 +28,7 @@ from canonical.testing import (
     IdentityKeys,
     TestDatabase,
     eventually,
+    generate_identity_keys,
     kafka_bootstrap,
     prepare_test_database,
     require_test_database,
@@ -60,6 +65,26 @@ async def fresh_inventory(keys: IdentityKeys, prefix: str | None = None) -> inve
     """Inventory's settings on its fresh database (seed it through them before serving, if need be)."""
     database = await fresh_database("inventory")
     return inventory.settings.Settings(database_url=database.app_url, **behind_gateway(keys, prefix))
+
+
+async def fresh_dispatcher(keys: IdentityKeys, prefix: str, **overrides: Any) -> dispatcher.settings.Settings:
+    """The dispatcher's settings on its fresh database, with fresh encryption and pub/sub keys."""
+    return dispatcher.settings.Settings(
+        database_url=(await fresh_database("dispatcher")).app_url,
+        sentry_encryption_key=Fernet.generate_key().decode(),
+        sentry_pubsub_hmac_key=secrets.token_hex(32),
+        **behind_gateway(keys, prefix),
+        **overrides,
+    )
+
+
+async def fresh_audit(keys: IdentityKeys, prefix: str) -> audit.settings.Settings:
+    """The audit service's settings on its fresh database, with a fresh checkpoint signing key."""
+    return audit.settings.Settings(
+        database_url=(await fresh_database("audit")).app_url,
+        sentry_audit_signing_key=generate_identity_keys().private_setting,
+        **behind_gateway(keys, prefix),
+    )
 
 
 async def erp_inbound(

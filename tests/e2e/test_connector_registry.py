@@ -3,21 +3,16 @@ owns it, and the change reaches the audit chain as v1.7's CONNECTOR_REGISTRY_CRE
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
-from pydantic import SecretStr
 
 import audit.entrypoints.app as audit_app
-import audit.settings
 import dispatcher.entrypoints.app as dispatcher_app
-import dispatcher.settings
 from canonical.testing import eventually, generate_identity_keys, serving, unique_topic_prefix
 from gateway.testing import Gateway
-from tests.e2e.stack import behind_gateway, fresh_database, served_gateway
+from tests.e2e.stack import fresh_audit, fresh_dispatcher, served_gateway
 
 pytestmark = pytest.mark.e2e
 
@@ -27,18 +22,8 @@ async def gateway() -> AsyncIterator[Gateway]:
     """Gateway, dispatcher and audit log on one fresh topic prefix; the gateway forwards to the other two."""
     keys = generate_identity_keys()
     prefix = unique_topic_prefix()
-    common = behind_gateway(keys, prefix)
-    audit_settings = audit.settings.Settings(
-        database_url=(await fresh_database("audit")).app_url,
-        sentry_audit_signing_key=generate_identity_keys().private_setting,
-        **common,
-    )
-    dispatcher_settings = dispatcher.settings.Settings(
-        database_url=SecretStr((await fresh_database("dispatcher")).app_url),
-        sentry_encryption_key=SecretStr(Fernet.generate_key().decode()),
-        sentry_pubsub_hmac_key=SecretStr(secrets.token_hex(32)),
-        **common,
-    )
+    audit_settings = await fresh_audit(keys, prefix)
+    dispatcher_settings = await fresh_dispatcher(keys, prefix)
     async with (
         serving(audit_app.create_app(audit_settings)) as audit_url,
         serving(dispatcher_app.create_app(dispatcher_settings)) as dispatcher_url,

@@ -1,11 +1,10 @@
-"""Inventory control through the gateway: counts, a second admin's approval, reports, imports, the snapshot."""
+"""Inventory control through the gateway: counts, a second admin's approval, reports, imports."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -94,40 +93,3 @@ async def test_a_counted_variance_is_approved_by_a_second_admin_and_reported(flo
         listed = (await auditor.get("/api/admin/inventory", params={"warehouse_id": floor.warehouse_id})).json()
         assert [(r["sku"], r["quantity_on_hand"]) for r in listed["inventory"]] == [("TST-001", 47)]
         assert listed["inventory"][0]["last_counted_at"] is not None
-
-
-async def test_an_api_token_pages_the_inventory_snapshot(floor: Floor) -> None:
-    gateway = floor.gateway
-    async with gateway.client(headers=await gateway.bearer()) as admin:
-        await admin.post(
-            "/api/admin/import/items",
-            json={
-                "records": [{"sku": f"S-{n}", "name": "s", "default_bin": "A-01-01", "qty": n + 1} for n in range(3)]
-            },
-        )
-        issued = await admin.post(
-            "/api/admin/tokens",
-            json={
-                "token_name": "erp-snapshot",
-                "warehouse_ids": [floor.warehouse_id],
-                "endpoints": ["snapshot.inventory"],
-            },
-        )
-        assert issued.status_code == 201, issued.text
-        # People cannot reach the machine API.
-        assert (
-            await admin.get("/api/v1/snapshot/inventory", params={"warehouse_id": floor.warehouse_id})
-        ).status_code in {401, 403}
-    rows: list[dict[str, Any]] = []
-    async with gateway.client(headers={"X-WMS-Token": issued.json()["token"]}) as machine:
-        params: dict[str, Any] = {"warehouse_id": floor.warehouse_id, "limit": 2}
-        while True:
-            page = await machine.get("/api/v1/snapshot/inventory", params=params)
-            assert page.status_code == 200, page.text
-            rows += page.json()["rows"]
-            if page.json()["next_cursor"] is None:
-                break
-            params["cursor"] = page.json()["next_cursor"]
-        foreign = await machine.get("/api/v1/snapshot/inventory", params={"warehouse_id": floor.warehouse_id + 1})
-        assert foreign.status_code == 403
-    assert sorted(r["quantity_on_hand"] for r in rows) == [1, 2, 3]

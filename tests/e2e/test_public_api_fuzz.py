@@ -12,7 +12,6 @@ the fuzzer logged in before, and nothing else is locked."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ import asyncpg
 import httpx
 import pytest
 import schemathesis
-from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -30,9 +28,7 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 import audit.entrypoints.app as audit_app
-import audit.settings
 import dispatcher.entrypoints.app as dispatcher_app
-import dispatcher.settings
 import inbound.entrypoints.app as inbound_app
 import inbound.settings
 import inventory.entrypoints.app as inventory_app
@@ -42,7 +38,16 @@ from gateway.entrypoints.proxy_api import MACHINE_PREFIXES
 from gateway.testing import Gateway
 from inventory.entrypoints.seed import seed as seed_inventory
 
-from .stack import SERVICES, behind_gateway, fresh_database, fresh_inventory, served_gateway, until_ready
+from .stack import (
+    SERVICES,
+    behind_gateway,
+    fresh_audit,
+    fresh_database,
+    fresh_dispatcher,
+    fresh_inventory,
+    served_gateway,
+    until_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -112,17 +117,8 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         inbound_apply_wait_ms=0,  # answer 202 at once: the fuzzer must not wait for inventory on every POST
         **common,
     )
-    dispatcher_settings = dispatcher.settings.Settings(
-        database_url=(await fresh_database("dispatcher")).app_url,
-        sentry_encryption_key=Fernet.generate_key().decode(),
-        sentry_pubsub_hmac_key=secrets.token_hex(32),
-        **common,
-    )
-    audit_settings = audit.settings.Settings(
-        database_url=(await fresh_database("audit")).app_url,
-        sentry_audit_signing_key=generate_identity_keys().private_setting,
-        **common,
-    )
+    dispatcher_settings = await fresh_dispatcher(keys, prefix)
+    audit_settings = await fresh_audit(keys, prefix)
     async with (
         serving(inventory_app.create_app(inventory_settings)) as inventory_url,
         serving(inbound_app.create_app(inbound_settings)) as inbound_url,
@@ -144,6 +140,8 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
             rate_limit_tokens_per_min=1_000_000,
             rate_limit_connector_test_per_min=1_000_000,
             rate_limit_csp_report_per_min=1_000_000,
+            rate_limit_events_per_min=1_000_000,
+            rate_limit_snapshot_per_min=1_000_000,
         ) as gateway:
             admin = await gateway.bearer()
             async with gateway.client(headers=admin) as client:

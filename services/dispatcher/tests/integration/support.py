@@ -157,6 +157,22 @@ class Receiver:
         ]
 
 
+def inventory_event(type_name: str, data: dict[str, Any], subject: str) -> CloudEvent:
+    """An event as inventory's relay publishes it, its data checked against the registered schema."""
+    event_type = default_registry().get(type_name, 1)
+    event_type.validate(data)
+    return CloudEvent(
+        source="/sentry-wms/inventory",
+        type=event_type.name,
+        subject=subject,
+        dataschema=event_type.dataschema,
+        data=data,
+        sequence=1,
+        correlationid=str(uuid.uuid4()),
+        actor="00000000-0000-4000-8000-000000000001",
+    )
+
+
 def warehouse_created(warehouse_id: int, subject: str | None = None) -> CloudEvent:
     data: dict[str, Any] = {
         "warehouse_id": warehouse_id,
@@ -166,18 +182,7 @@ def warehouse_created(warehouse_id: int, subject: str | None = None) -> CloudEve
         "is_active": True,
         "created_at": datetime.now(UTC).isoformat(),
     }
-    event_type = default_registry().get("warehouse.created", 1)
-    event_type.validate(data)
-    return CloudEvent(
-        source="/sentry-wms/inventory",
-        type=event_type.name,
-        subject=subject or f"warehouse-{warehouse_id}",
-        dataschema=event_type.dataschema,
-        data=data,
-        sequence=1,
-        correlationid=str(uuid.uuid4()),
-        actor="00000000-0000-4000-8000-000000000001",
-    )
+    return inventory_event("warehouse.created", data, subject or f"warehouse-{warehouse_id}")
 
 
 def signature_is_valid(secret: str, delivery: ReceivedDelivery, *, tolerance_s: int = 300) -> bool:

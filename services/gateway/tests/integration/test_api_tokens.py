@@ -115,6 +115,37 @@ async def test_scopes_decide_which_machine_routes_a_token_may_call(routed: Gatew
     assert used[0]["n"] == 2  # only successful calls count as use
 
 
+async def test_each_token_has_its_own_quota_per_machine_route(
+    start_gateway: StartGateway, identity_keys: IdentityKeys
+) -> None:
+    async with serving(echo_service(identity_keys.public_setting, [1])) as upstream:
+        gateway = await start_gateway(
+            inventory_url=upstream, dispatcher_url=upstream, rate_limit_snapshot_per_min=2, rate_limit_events_per_min=3
+        )
+        both = ["snapshot.inventory", "events.poll", "events.types"]
+        issued = [await _issue(gateway, endpoints=both, warehouse_ids=[1]) for _ in range(2)]
+        assert [r.status_code for r in issued] == [201, 201], issued[0].text
+        first, second = [r.json()["token"] for r in issued]
+        async with gateway.client() as client:
+
+            async def statuses(path: str, token: str, count: int) -> list[int]:
+                params = {"warehouse_id": 1}
+                return [
+                    (await client.get(path, params=params, headers={"X-WMS-Token": token})).status_code
+                    for _ in range(count)
+                ]
+
+            # Every page of the snapshot counts (v1.7: 2 per minute per token).
+            assert await statuses("/api/v1/snapshot/inventory", first, 3) == [200, 200, 429]
+            limited = await client.get("/api/v1/snapshot/inventory", headers={"X-WMS-Token": first})
+            assert limited.json()["error"] == "rate_limited"
+            assert 1 <= int(limited.headers["Retry-After"]) <= 61
+            # Another token, and another route of the same token, keep their own counts.
+            assert await statuses("/api/v1/snapshot/inventory", second, 2) == [200, 200]
+            assert await statuses("/api/v1/events", first, 4) == [200, 200, 200, 429]
+            assert await statuses("/api/v1/events/types", first, 1) == [200]
+
+
 async def test_rotate_revoke_and_delete_take_effect_at_once_and_are_events(routed: Gateway) -> None:
     issued = (await _issue(routed, endpoints=["events.poll"])).json()
     token_id = issued["token_id"]

@@ -25,7 +25,7 @@ from dispatcher.domain.subscriptions import (
     SubscriptionStatus,
     parse_subscription_id,
 )
-from dispatcher.entrypoints.dependencies import DispatcherAdapters, adapters, pool, runtime
+from dispatcher.entrypoints.dependencies import Built, DispatcherAdapters, Pool, Runtime
 from dispatcher.service_layer.journal import SubscriptionJournal
 from dispatcher.service_layer.replay import ReplayFilter, handle_replay_batch, handle_replay_one, handle_test_send
 from dispatcher.service_layer.subscriptions import (
@@ -126,11 +126,6 @@ class ReplayBatchIn(BaseModel):
 
     filter: ReplayFilterIn = Field(default_factory=ReplayFilterIn)
     acknowledge_large_replay: bool = False
-
-
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-Built = Annotated[DispatcherAdapters, Depends(adapters)]
-Runtime = Annotated[ServiceRuntime, Depends(runtime)]
 
 
 def _rules(built: DispatcherAdapters, service: ServiceRuntime) -> SubscriptionRules:

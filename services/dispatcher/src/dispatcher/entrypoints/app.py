@@ -18,6 +18,7 @@ from dispatcher.entrypoints.fanout_agent import FanoutAgent
 from dispatcher.entrypoints.polling_api import router as polling_router
 from dispatcher.entrypoints.registry_api import router as registry_router
 from dispatcher.entrypoints.retention_worker import DeliveryRetentionWorker
+from dispatcher.entrypoints.snapshot_api import router as snapshot_router
 from dispatcher.entrypoints.stats_api import router as stats_router
 from dispatcher.settings import Settings
 
@@ -53,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app = create_service_app(
         settings,
-        routers=[admin_router, stats_router, polling_router, registry_router],
+        routers=[admin_router, stats_router, polling_router, registry_router, snapshot_router],
         make_workers=lambda runtime: _workers(runtime, settings, built),
         identity_verify_key=settings.identity_verify_key(),
     )

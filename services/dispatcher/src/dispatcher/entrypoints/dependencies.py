@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import asyncpg
-from fastapi import Request
+from fastapi import Depends, Request
 
 from canonical.web.runtime import ServiceRuntime
 from dispatcher.adapters.secret_box import SecretBox
@@ -42,3 +43,8 @@ def runtime(request: Request) -> ServiceRuntime:
 
 def pool(request: Request) -> asyncpg.Pool:
     return runtime(request).pool
+
+
+Pool = Annotated[asyncpg.Pool, Depends(pool)]
+Runtime = Annotated[ServiceRuntime, Depends(runtime)]
+Built = Annotated[DispatcherAdapters, Depends(adapters)]

@@ -5,23 +5,19 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from canonical.errors import DomainError, NotFound
 from canonical.events.registry import UnknownEventType
 from canonical.web.identity import CurrentIdentity
-from canonical.web.runtime import ServiceRuntime
 from dispatcher.domain.polling import DEFAULT_PAGE, MAX_PAGE, EventScope
-from dispatcher.entrypoints.dependencies import pool, runtime
+from dispatcher.entrypoints.dependencies import Pool, Runtime
 from dispatcher.service_layer.polling import PollRequest, handle_ack, handle_poll
 
 router = APIRouter(tags=["events"])
 
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-Runtime = Annotated[ServiceRuntime, Depends(runtime)]
 GroupId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from canonical.web.identity import AdminIdentity
 from dispatcher.adapters.connector_registry import list_connectors
 from dispatcher.adapters.consumer_groups import list_groups
 from dispatcher.entrypoints.admin_api import AdminCommand, ConnectorId, SubscriptionFilterIn
-from dispatcher.entrypoints.dependencies import pool
+from dispatcher.entrypoints.dependencies import Pool
 from dispatcher.entrypoints.polling_api import GroupId
 from dispatcher.service_layer.connector_registry import (
     handle_register_connector,
@@ -23,7 +22,6 @@ from dispatcher.service_layer.consumer_groups import handle_create_group, handle
 
 router = APIRouter(tags=["consumer groups"])
 
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
 # A new id must be addressable in a path (PATCH/DELETE …/{id}) and in its stream id: no slashes or spaces.
 NewConnectorId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 ConnectorName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]

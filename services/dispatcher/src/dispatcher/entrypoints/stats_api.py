@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from canonical.web.identity import AdminIdentity
 from dispatcher.adapters.subscription_store import get_subscription
 from dispatcher.domain.subscriptions import SubscriptionNotFound, parse_subscription_id
-from dispatcher.entrypoints.dependencies import DispatcherAdapters, adapters, pool
+from dispatcher.entrypoints.dependencies import Built, Pool
 from dispatcher.service_layer.stats import handle_error_list, handle_stats
 
 router = APIRouter(tags=["webhooks"])
 
 MAX_PAGE = 500
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-Built = Annotated[DispatcherAdapters, Depends(adapters)]
 
 
 @router.get("/api/admin/webhooks/{subscription_id}/stats")

@@ -1,5 +1,8 @@
 """Fan-out: every consumed event is numbered in the dispatcher's log and queued for each matching subscription.
 
+Stock and catalog events also move the inventory snapshot's positions
+(domain/stock_positions.py), in the same transaction as their numbering.
+
 Runs in the consumer's transaction, together with the event's processed mark,
 so a redelivered Kafka record never queues a webhook twice nor gets a second
 event_id. The body stored per delivery is what its profile sends, byte for
@@ -18,7 +21,9 @@ from canonical.events.envelope import CloudEvent
 from canonical.events.registry import EventRegistry, UnknownEventType, schema_version_of
 from dispatcher.adapters.delivery_store import NewDelivery, insert_first_attempts
 from dispatcher.adapters.event_log import LoggedEvent, append_events
+from dispatcher.adapters.stock_positions import apply_position_changes
 from dispatcher.adapters.subscription_store import fanout_targets
+from dispatcher.domain.stock_positions import PositionChanges
 from dispatcher.domain.subscriptions import MalformedFilter, SignatureProfile, SubscriptionFilter
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,10 @@ async def fan_out(connection: Connection, events: Sequence[CloudEvent], registry
             log.error("subscription %s skipped: its filter is unreadable (%s)", subscription_id, error)
     logged = [logged_event(event, registry) for event in events]
     envelopes = await append_events(connection, logged)
+    # After numbering (which serialises the log's writers): the snapshot's positions move with the log's head.
+    changes = PositionChanges.of((e.event_type, e.data) for e in logged)
+    if changes:
+        await apply_position_changes(connection, changes)
     deliveries: list[NewDelivery] = []
     for event, envelope in zip(events, envelopes, strict=True):
         bodies = {SignatureProfile.STANDARD: event.to_json(), SignatureProfile.SENTRY_V1: envelope.to_wire_bytes()}

@@ -18,6 +18,12 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
 
 
+class RateLimited(TooManyAttempts):
+    """A machine token over its route's per-minute quota (the global per-address limit answers the same code)."""
+
+    code = "rate_limited"
+
+
 class PasswordChangeRequired(Forbidden):
     code = "password_change_required"
 

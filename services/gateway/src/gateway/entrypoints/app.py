@@ -86,6 +86,7 @@ def route_table(settings: Settings) -> Router:
             ("/api/admin/webhooks", dispatcher),
             ("/api/admin/webhook-errors", dispatcher),
             ("/api/v1/events", dispatcher),
+            ("/api/v1/snapshot/", dispatcher),
             ("/api/admin/consumer-groups", dispatcher),
             ("/api/admin/connector-registry", dispatcher),
             ("/api/v1/inbound/", inbound),

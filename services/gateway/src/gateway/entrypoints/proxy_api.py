@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from redis.exceptions import RedisError
 
 from canonical.identity import Identity
 from gateway.domain.access import check_admin_path, check_function, check_warehouse, requested_warehouse
-from gateway.domain.api_tokens import ApiToken, InvalidToken, authorize_route
+from gateway.domain.api_tokens import ApiToken, InvalidToken, authorize_route, route_slug
+from gateway.domain.errors import RateLimited
 from gateway.domain.users import User
-from gateway.entrypoints.context import Principal, authenticate, gateway
+from gateway.entrypoints.context import Gateway, Principal, authenticate, gateway
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -94,8 +100,35 @@ async def authenticate_machine(request: Request) -> Identity:
     if presented is None or token is None or not token.usable(datetime.now(UTC)):
         raise InvalidToken
     authorize_route(token.scope, request.method, request.url.path)
+    await _within_token_quota(wiring, route_slug(request.method, request.url.path), token.token_id)
     await wiring.tokens.used(wiring.runtime.pool, token.token_id)
     return token_identity(token)
+
+
+def token_quota_per_min(slug: str, settings: Settings) -> int | None:
+    """The per-token quota of a machine route (the snapshot's counts every page), if it has one."""
+    if slug == "snapshot.inventory":
+        return settings.rate_limit_snapshot_per_min
+    if slug.startswith("events."):
+        return settings.rate_limit_events_per_min
+    return None
+
+
+async def _within_token_quota(wiring: Gateway, slug: str | None, token_id: int) -> None:
+    quota = None if slug is None else token_quota_per_min(slug, wiring.settings)
+    if slug is None or quota is None or not wiring.settings.rate_limit_enabled:
+        return
+    try:
+        retry_after = await wiring.limits.hit(slug, f"token:{token_id}", quota)
+    except (RedisError, OSError) as error:  # as the per-address limiter: an outage must not stop the API
+        log.warning("token rate limit unavailable, request let through: %s", error)
+        return
+    if retry_after is not None:
+        raise RateLimited(
+            f"This token may call {slug} {quota} time(s) per minute; retry in {retry_after} s.",
+            legacy_error=RateLimited.code,
+            retry_after=retry_after,
+        )
 
 
 def token_identity(token: ApiToken) -> Identity:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from canonical.web.app import create_service_app
 from inventory.entrypoints.catalog import bins, items, settings, warehouses, zones
-from inventory.entrypoints.control import counts, history, imports, lookups, reports, snapshot
+from inventory.entrypoints.control import counts, history, imports, lookups, reports
 from inventory.entrypoints.idempotency import install_idempotency
 from inventory.entrypoints.inbound.consumer import inbound_apply_consumer
 from inventory.entrypoints.orders import sales_orders
@@ -34,7 +34,6 @@ ROUTERS = (
     history.router,
     counts.router,
     counts.admin,
-    snapshot.router,
     reports.router,
     imports.router,
     sales_orders.router,

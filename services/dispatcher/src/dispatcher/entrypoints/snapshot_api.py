@@ -1,5 +1,9 @@
 """`GET /api/v1/snapshot/inventory`: a consistent, cursor-paged copy of one warehouse's stock for API tokens.
 
+Served by the dispatcher so that `snapshot_event_id` is a place in `/api/v1/events`:
+after the last page, polling `after=snapshot_event_id` yields exactly the changes
+the copy does not hold.
+
 The gateway admits only tokens with the `snapshot.inventory` endpoint scope and applies the
 per-token rate limit; the checks here repeat the scope (defence in depth) and own the scan rules.
 """
@@ -13,15 +17,15 @@ from fastapi import APIRouter, Query
 from canonical.errors import Forbidden
 from canonical.identity import Identity
 from canonical.web.identity import CurrentIdentity
-from inventory.adapters.queries.snapshot import next_page, start_scan
-from inventory.domain.snapshot import MAX_CURSOR_LENGTH, Cursor
-from inventory.entrypoints.dependencies import Pool
+from dispatcher.adapters.snapshot_scans import next_page, start_scan
+from dispatcher.domain.snapshot_cursor import MAX_CURSOR_LENGTH, Cursor
+from dispatcher.entrypoints.dependencies import Pool
 
 SCOPE = "endpoint:snapshot.inventory"  # as the gateway names endpoint scopes in the identity
 TOKEN_PREFIX = "system:wms_token:"  # noqa: S105 (the subject prefix of API tokens, not a secret)
 DEFAULT_LIMIT, MAX_LIMIT = 500, 2000
 
-router = APIRouter()
+router = APIRouter(tags=["snapshot"])
 
 
 class EndpointScopeViolation(Forbidden):

@@ -1,4 +1,10 @@
-"""Inventory snapshot scans: a consistent copy of one warehouse's positions, paged by keyset."""
+"""Inventory snapshot scans: a consistent copy of one warehouse's positions, paged by keyset.
+
+The copy and `snapshot_event_id` (the log's head) are read in one REPEATABLE READ
+snapshot; the fan-out changes positions in the transaction that numbers the events,
+and numbers them in commit order, so the copy is exactly the fold of the events up
+to and including `snapshot_event_id`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import Any
 import asyncpg
 
 from canonical.errors import DomainError
-from inventory.domain.snapshot import Cursor, CursorScopeViolation
+from dispatcher.domain.snapshot_cursor import Cursor, CursorScopeViolation
 
 IDLE_TIMEOUT = timedelta(minutes=5)  # a scan nobody paged for this long is gone (410)
 
@@ -45,12 +51,12 @@ _EXPIRE = "DELETE FROM snapshot_scans WHERE last_accessed_at < now() - $1::inter
 
 
 async def start_scan(pool: asyncpg.Pool, token: str, warehouse_id: int, limit: int) -> SnapshotPage:
-    """Copy the positions and the event-store position they reflect from one REPEATABLE READ snapshot."""
+    """Copy the positions and the log position they reflect from one REPEATABLE READ snapshot."""
     scan_id = str(uuid.uuid4())
     async with pool.acquire() as connection:
         await connection.execute(_EXPIRE, IDLE_TIMEOUT)
         async with connection.transaction(isolation="repeatable_read"):
-            position = await connection.fetchval("SELECT COALESCE(max(global_position), 0) FROM event_store")
+            position = await connection.fetchval("SELECT COALESCE(max(event_id), 0) FROM integration_events")
             try:
                 await connection.execute(
                     "INSERT INTO snapshot_scans (scan_id, token_subject, warehouse_id, snapshot_event_id)"
@@ -65,10 +71,10 @@ async def start_scan(pool: asyncpg.Pool, token: str, warehouse_id: int, limit: i
             await connection.execute(
                 "INSERT INTO snapshot_scan_rows (scan_id, warehouse_id, item_id, bin_id, lot_key, item_external_id,"
                 " bin_external_id, lot_number, quantity_on_hand, quantity_allocated)"
-                " SELECT $1, s.warehouse_id, s.item_id, s.bin_id, COALESCE(s.lot_number, ''), i.external_id,"
-                " b.external_id, s.lot_number, s.quantity_on_hand, s.quantity_allocated"
-                " FROM stock s JOIN items i ON i.item_id = s.item_id JOIN bins b ON b.bin_id = s.bin_id"
-                " WHERE s.warehouse_id = $2",
+                " SELECT $1, p.warehouse_id, p.item_id, p.bin_id, p.lot_key, i.external_id, b.external_id,"
+                " p.lot_number, p.quantity_on_hand, p.quantity_allocated FROM snapshot_positions p"
+                " LEFT JOIN snapshot_items i ON i.item_id = p.item_id LEFT JOIN snapshot_bins b ON b.bin_id = p.bin_id"
+                " WHERE p.warehouse_id = $2",
                 scan_id,
                 warehouse_id,
             )

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from inventory.domain.snapshot import Cursor, CursorScopeViolation, InvalidCursor
+from dispatcher.domain.snapshot_cursor import Cursor, CursorScopeViolation, InvalidCursor
 
 SCAN = "0f8fad5b-d9cb-469f-a165-70867728950e"
 

@@ -42,8 +42,24 @@ async def test_requests_reach_the_owner_with_a_signed_identity_and_clean_headers
     assert (seen["path"], seen["query"], seen["body"]) == ("/api/items/7", "x=1", '{"sku":"A"}')
     assert seen["identity"]["role"] == "ADMIN"
     assert seen["headers"]["x-request-id"] == request_id
+    assert "x-request-id-minted" not in seen["headers"]  # the client's own id: services may treat it as a retry key
     assert "authorization" not in seen["headers"]
     assert "cookie" not in seen["headers"]
+
+
+async def test_a_request_id_the_gateway_minted_is_marked_so_no_service_takes_it_for_a_retry_key(
+    routed: Gateway,
+) -> None:
+    async with routed.client(headers=await routed.bearer()) as client:
+        minted = await client.post("/api/items/7", json={})
+        forged = await client.post(
+            "/api/items/7", json={}, headers={"X-Request-ID": str(uuid.uuid4()), "X-Request-ID-Minted": "no"}
+        )
+    seen = minted.json()["headers"]
+    assert seen["x-request-id"] == minted.headers["x-request-id"]
+    assert seen["x-request-id-minted"] == "true"
+    # The marker is the gateway's alone: a client's is never passed on (sending one opts its id out of retries).
+    assert forged.json()["headers"]["x-request-id-minted"] == "true"
 
 
 async def test_paths_and_queries_reach_the_service_as_the_client_meant_them(routed: Gateway) -> None:

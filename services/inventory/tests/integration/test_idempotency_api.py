@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -57,6 +58,24 @@ async def test_a_repeated_request_returns_the_first_result_and_applies_once(
     fresh = await inventory.post("/api/admin/adjustments/direct", json=add(shelf, 5))
     assert fresh.json()["adjustment_id"] != first.json()["adjustment_id"]
     assert await on_hand(inventory, shelf["a1"]) == 10
+
+
+async def test_an_id_the_gateway_minted_is_no_retry_key(
+    inventory: httpx.AsyncClient, shelf: dict[str, Any], pool: asyncpg.Pool
+) -> None:
+    """The gateway forwards a request id on every request; one it minted (the client sent none) is never retried
+    by anyone, so claiming it would only cost two round trips and a row per command."""
+    minted = {"X-Request-ID": str(uuid.uuid4()), "X-Request-ID-Minted": "true"}
+    first = await inventory.post("/api/admin/adjustments/direct", json=add(shelf, 5), headers=minted)
+    again = await inventory.post("/api/admin/adjustments/direct", json=add(shelf, 5), headers=minted)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert first.headers["x-request-id"] == minted["X-Request-ID"]  # still the id the logs know it by
+    assert await on_hand(inventory, shelf["a1"]) == 10
+    claimed = await pool.fetchval(
+        "SELECT count(*) FROM command_requests WHERE request_id = $1", first.headers["x-request-id"]
+    )
+    assert claimed == 0
 
 
 async def test_racing_repeats_of_one_move_apply_it_once(inventory: httpx.AsyncClient, shelf: dict[str, Any]) -> None:

@@ -16,6 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from canonical.logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
+# Set by the gateway on what it forwards when it minted the request id (the client sent none): the id
+# still ties the hops' logs together, but no client will ever retry with it, so it is no retry key.
+MINTED_REQUEST_ID_HEADER = "x-request-id-minted"
 
 REQUEST_DURATION = Histogram(
     "wms_http_request_duration_seconds",
@@ -25,14 +28,14 @@ REQUEST_DURATION = Histogram(
 )
 
 
-def parse_request_id(value: str | None) -> str:
-    """Keep the caller's X-Request-ID when it is a UUID (retries reuse it), else mint one."""
+def client_request_id(value: bytes | None) -> str | None:
+    """The caller's X-Request-ID when it is a UUID (retries reuse it), normalised."""
     if value:
         try:
-            return str(uuid.UUID(value))
+            return str(uuid.UUID(value.decode("latin-1")))
         except ValueError:
             pass
-    return str(uuid.uuid4())
+    return None
 
 
 class RequestContextMiddleware:
@@ -43,9 +46,13 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode())
-        request_id = parse_request_id(raw.decode("latin-1") if raw else None)
-        scope.setdefault("state", {})["request_id"] = request_id
+        headers = dict(scope["headers"])
+        from_client = client_request_id(headers.get(REQUEST_ID_HEADER.encode()))
+        request_id = from_client or str(uuid.uuid4())
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        # Only an id the client chose (not one minted here or at the gateway) is a retry key.
+        state["request_id_is_retry_key"] = from_client is not None and MINTED_REQUEST_ID_HEADER.encode() not in headers
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500

@@ -19,6 +19,7 @@ from yarl import URL
 
 from canonical.identity import DEFAULT_TTL_S, Identity, sign_identity
 from canonical.identity import HEADER as IDENTITY_HEADER
+from canonical.web.middleware import MINTED_REQUEST_ID_HEADER
 from gateway.adapters.upstreams import BadGateway, Upstream, UpstreamTimeout, UpstreamUnavailable
 
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway alone may set.
@@ -39,6 +40,7 @@ _NOT_FORWARDED = frozenset(
         "x-wms-token",
         "x-csrf-token",
         "x-request-id",  # replaced by the gateway's own (validated) request id
+        MINTED_REQUEST_ID_HEADER,
         IDENTITY_HEADER.lower(),
     }
 )
@@ -132,9 +134,14 @@ class Forwarder:
         body: bytes,
         identity: Identity,
         request_id: str,
+        *,
+        request_id_minted: bool,
     ) -> Relayed:
+        """`request_id_minted`: the client sent no X-Request-ID, so services must not treat it as a retry key."""
         sent = [(k, v) for k, v in headers if k.lower() not in _NOT_FORWARDED]
         sent += [(IDENTITY_HEADER, self._identities.token_for(identity)), ("X-Request-ID", request_id)]
+        if request_id_minted:
+            sent.append((MINTED_REQUEST_ID_HEADER, "true"))
         # The query arrives exactly as the client sent it (already encoded); the path arrives decoded.
         target = upstream.base_url + quote(path, safe=_PATH_SAFE) + ("?" + query.decode("latin-1") if query else "")
         try:

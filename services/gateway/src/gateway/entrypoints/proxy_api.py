@@ -73,6 +73,7 @@ async def forward(rest: str, request: Request) -> Response:
         body,
         identity,
         request.state.request_id,
+        request_id_minted=not request.state.request_id_is_retry_key,
     )
     response = Response(content=relayed.body, status_code=relayed.status)
     response.raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in relayed.headers]

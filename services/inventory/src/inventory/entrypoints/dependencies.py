@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import asyncpg
@@ -10,7 +9,6 @@ from fastapi import Depends, Request
 
 from canonical.events.factory import CommandContext
 from canonical.web.identity import CurrentIdentity
-from canonical.web.middleware import REQUEST_ID_HEADER
 from canonical.web.runtime import ServiceRuntime
 from inventory.adapters.idempotency import RequestClaim
 from inventory.adapters.inbound.projections import apply_party_event
@@ -35,21 +33,13 @@ PROJECTORS = (
 )
 
 
-def _client_chose(header: str | None, request_id: str) -> bool:
-    """Whether the request id is the client's own (a valid UUID it sent), not one minted for it."""
-    try:
-        return header is not None and str(uuid.UUID(header)) == request_id
-    except ValueError:
-        return False
-
-
 # `async def` although none of them awaits: FastAPI runs a plain `def` dependency in its thread pool,
 # a thread handoff per dependency on every request.
 async def unit_of_work(request: Request, identity: CurrentIdentity) -> PostgresUnitOfWork:
     """A command whose client sent X-Request-ID claims that id, so a repeat applies nothing twice."""
     runtime: ServiceRuntime = request.app.state.runtime
     claim = None
-    if _client_chose(request.headers.get(REQUEST_ID_HEADER), request.state.request_id):
+    if request.state.request_id_is_retry_key:
         claim = RequestClaim(request.state.request_id, identity.subject, request.method, request.url.path)
         setattr(request.state, CLAIM_STATE, claim)
     return PostgresUnitOfWork(runtime.pool, runtime.writer, runtime.registry, PROJECTORS, claim)

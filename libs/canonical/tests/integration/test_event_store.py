@@ -100,3 +100,34 @@ async def test_writers_that_lock_the_stream_first_all_append_in_turn(pool: async
     await asyncio.gather(*(append_one() for _ in range(8)))
     async with pool.acquire() as connection:
         assert await stream_version(connection, "warehouse-9") == 8
+
+
+async def test_several_streams_lock_in_one_round_trip_in_the_order_given(
+    pool: asyncpg.Pool, writer: EventWriter
+) -> None:
+    """lock_streams: versions read once every lock is held; a shared lock lets shared holders in, not exclusive."""
+    registry = default_registry()
+    context = CommandContext(request_id="r", actor="t")
+
+    async def append_to_both() -> None:
+        async with EventSourcedUnitOfWork(pool, writer, registry, source="/test") as uow:
+            versions = await uow.lock_streams(["warehouse-21", "item-21", "warehouse-22"], shared={"item-21"})
+            await asyncio.sleep(0.01)  # the next writer is waiting on the first lock meanwhile
+            for stream in ("warehouse-21", "warehouse-22"):
+                event = DomainEvent("warehouse.created", warehouse_created(21).data)
+                await uow.record(stream, versions[stream], [event], context)
+
+    await asyncio.gather(*(append_to_both() for _ in range(6)))
+    async with pool.acquire() as connection:
+        assert [await stream_version(connection, s) for s in ("warehouse-21", "warehouse-22")] == [6, 6]
+
+    async with EventSourcedUnitOfWork(pool, writer, registry, source="/test") as holder:
+        await holder.lock_streams(["item-21"], shared={"item-21"})
+        async with pool.acquire() as other:
+            shared_granted = await other.fetchval(
+                "SELECT pg_try_advisory_xact_lock_shared(hashtextextended('item-21', 0))"
+            )
+            exclusive_granted = await other.fetchval("SELECT pg_try_advisory_xact_lock(hashtextextended('item-21', 0))")
+        assert (shared_granted, exclusive_granted) == (True, False)
+    async with EventSourcedUnitOfWork(pool, writer, registry, source="/test") as empty:
+        assert await empty.lock_streams([]) == {}

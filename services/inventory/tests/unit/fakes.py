@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Self
 
 from canonical.events.factory import CommandContext
@@ -145,6 +145,9 @@ class FakeUnitOfWork:
     async def lock_stream(self, stream_id: str) -> int:
         self.locks.append(stream_id)
         return self.versions.get(stream_id, 0)
+
+    async def lock_streams(self, stream_ids: Sequence[str], *, shared: Collection[str] = ()) -> dict[str, int]:
+        return {stream_id: await self.lock_stream(stream_id) for stream_id in stream_ids}
 
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext

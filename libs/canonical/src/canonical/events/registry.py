@@ -15,8 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaValidationError
 
 from canonical.events.envelope import CloudEvent
 
@@ -38,7 +38,10 @@ class EventType:
     version: int
     context: str
     aggregate_type: str
-    validator: Draft202012Validator = field(compare=False, repr=False)
+    schema: dict[str, Any] = field(compare=False, repr=False)
+    # jsonschema-rs: every append validates its events, and the Rust validator takes about 1 us where the
+    # pure-Python one took about 100 us per event (a pick confirm appends four). Formats stay annotations.
+    validator: jsonschema_rs.Validator = field(compare=False, repr=False)
 
     @property
     def dataschema(self) -> str:
@@ -50,8 +53,8 @@ class EventType:
     def validate(self, data: dict[str, Any]) -> None:
         try:
             self.validator.validate(data)
-        except SchemaValidationError as error:
-            location = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        except jsonschema_rs.ValidationError as error:
+            location = "/".join(str(p) for p in error.instance_path) or "(root)"
             raise EventSchemaViolation(self.name, self.version, f"{location}: {error.message}") from None
 
 
@@ -103,14 +106,14 @@ def load_event_type(name: str, version: int) -> EventType:
     """Read `<name>/<version>.json`; its `x-context` and `x-aggregate-type` say where the type belongs."""
     path = SCHEMAS / name / f"{version}.json"
     schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
+    Draft202012Validator.check_schema(schema)  # the pure-Python one's metaschema messages are the clearer
     try:
         context, aggregate = str(schema["x-context"]), str(schema["x-aggregate-type"])
     except KeyError as missing:
         raise RuntimeError(f"{path} lacks {missing}: every event schema names its context and aggregate") from None
     if schema.get("$id") != f"urn:sentry-wms:schema:events:{name}:{version}":
         raise RuntimeError(f"{path} has $id {schema.get('$id')!r}, not the one its path implies")
-    return EventType(name, version, context, aggregate, Draft202012Validator(schema))
+    return EventType(name, version, context, aggregate, schema, jsonschema_rs.Draft202012Validator(schema))
 
 
 @cache

@@ -8,7 +8,7 @@ repositories to the transaction's connection (`attach`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -94,6 +94,14 @@ class EventSourcedUnitOfWork:
         The same lock as `lock(stream_id)`; the version is read once the lock is held (sql/004).
         """
         return int(await self.connection.fetchval("SELECT lock_stream($1)", stream_id))
+
+    async def lock_streams(self, stream_ids: Sequence[str], *, shared: Collection[str] = ()) -> dict[str, int]:
+        """Lock the streams in the order given (the caller's global lock order) in one round trip (sql/005);
+        each one's version, read once every lock is held. Those in `shared` are taken as `lock(shared=True)`."""
+        versions = await self.connection.fetchval(
+            "SELECT lock_streams($1::text[], $2::boolean[])", list(stream_ids), [s in shared for s in stream_ids]
+        )
+        return dict(zip(stream_ids, versions, strict=True))
 
     async def record(
         self,

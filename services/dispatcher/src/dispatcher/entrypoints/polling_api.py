@@ -87,7 +87,7 @@ async def event_schema(event_type: str, version: int, identity: CurrentIdentity,
     if not EventScope.of(identity).allows_type(event_type):
         raise UnknownSchema()
     try:
-        schema = service.registry.get(event_type, version).validator.schema
+        schema = service.registry.get(event_type, version).schema
     except UnknownEventType:
         raise UnknownSchema() from None
     return JSONResponse(json.loads(json.dumps(schema)), media_type="application/schema+json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self
 
@@ -18,6 +18,7 @@ from inventory.domain.events import DomainEvent
 from inventory.domain.orders.sales_order import SalesOrder
 from inventory.domain.picking.allocation import Candidate
 from inventory.domain.picking.batch import PickBatch
+from inventory.domain.picking.tasks import TaskRefs
 from inventory.domain.receiving.purchase_order import PurchaseOrder
 from inventory.domain.receiving.receipt import Receipt
 from inventory.domain.stock.adjustment import Adjustment, CountEvidence
@@ -99,7 +100,7 @@ class PickingRepository(Protocol):
 
     async def batch(self, batch_id: int) -> PickBatch | None: ...
 
-    async def task_refs(self, pick_task_id: int) -> tuple[int, list[int]] | None: ...
+    async def task_refs(self, pick_task_id: int) -> TaskRefs | None: ...
 
     async def batches_of_order(self, so_id: int) -> list[int]: ...
 
@@ -125,6 +126,8 @@ class UnitOfWork(Protocol):
     async def lock(self, name: str, *, shared: bool = False) -> None: ...
 
     async def lock_stream(self, stream_id: str) -> int: ...
+
+    async def lock_streams(self, stream_ids: Sequence[str], *, shared: Collection[str] = ()) -> dict[str, int]: ...
 
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext

@@ -33,8 +33,8 @@ _UPSERT_BATCH = (
     " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     " ON CONFLICT (batch_id) DO UPDATE SET status = EXCLUDED.status, completed_at = EXCLUDED.completed_at"
 )
-# The header, the tasks the event names and the removal of their old shares in one statement (one round
-# trip per confirm); the new shares follow in the next, which sees the removal.
+# The header, the tasks the event names and their shares in one statement (one round trip per confirm):
+# shares the event no longer names are removed, the others upserted (disjoint rows, so one statement may).
 _UPSERT_BATCH_AND_TASKS = (
     f"WITH header AS ({_UPSERT_BATCH}),"  # noqa: S608 (fixed text)
     " tasks AS (INSERT INTO pick_tasks (pick_task_id, batch_id, item_id, bin_id, lot_number, pick_sequence,"
@@ -47,7 +47,14 @@ _UPSERT_BATCH_AND_TASKS = (
     " ON CONFLICT (pick_task_id) DO UPDATE SET quantity_to_pick = EXCLUDED.quantity_to_pick,"
     " quantity_picked = EXCLUDED.quantity_picked, status = EXCLUDED.status, picked_by = EXCLUDED.picked_by,"
     " picked_at = EXCLUDED.picked_at, scan_confirmed = EXCLUDED.scan_confirmed),"
-    " cleared AS (DELETE FROM pick_task_shares WHERE pick_task_id = ANY($9::int[]))"
+    " shares AS (SELECT * FROM unnest($21::int[], $22::int[], $23::int[], $24::int[], $25::int[], $26::int[])"
+    " AS s (pick_task_id, so_id, so_line_id, quantity, quantity_picked, short_quantity)),"
+    " cleared AS (DELETE FROM pick_task_shares old WHERE old.pick_task_id = ANY($9::int[]) AND NOT EXISTS"
+    " (SELECT 1 FROM shares s WHERE s.pick_task_id = old.pick_task_id AND s.so_line_id = old.so_line_id)),"
+    " upserted AS (INSERT INTO pick_task_shares (pick_task_id, so_id, so_line_id, quantity, quantity_picked,"
+    " short_quantity) SELECT * FROM shares ON CONFLICT (pick_task_id, so_line_id) DO UPDATE SET"
+    " so_id = EXCLUDED.so_id, quantity = EXCLUDED.quantity, quantity_picked = EXCLUDED.quantity_picked,"
+    " short_quantity = EXCLUDED.short_quantity)"
     " SELECT 1"
 )
 _TASK_FIELDS = (
@@ -64,6 +71,9 @@ _TASK_FIELDS = (
     "picked_at",
     "scan_confirmed",
 )
+
+
+_SHARE_FIELDS = ("pick_task_id", "so_id", "so_line_id", "quantity", "quantity_picked", "short_quantity")
 
 
 def _header(batch: dict[str, Any]) -> tuple[Any, ...]:
@@ -84,18 +94,9 @@ async def _batch_and_tasks(connection: Connection, batch: dict[str, Any], tasks:
         await connection.execute(_UPSERT_BATCH, *_header(batch))
         return
     columns = [[_time(t[f]) if f == "picked_at" else t[f] for t in tasks] for f in _TASK_FIELDS]
-    await connection.execute(_UPSERT_BATCH_AND_TASKS, *_header(batch), *columns)
-    shares = [
-        (t["pick_task_id"], s["so_id"], s["so_line_id"], s["quantity"], s["quantity_picked"], s["short_quantity"])
-        for t in tasks
-        for s in t["shares"]
-    ]
-    if shares:
-        await connection.executemany(
-            "INSERT INTO pick_task_shares (pick_task_id, so_id, so_line_id, quantity, quantity_picked,"
-            " short_quantity) VALUES ($1, $2, $3, $4, $5, $6)",
-            shares,
-        )
+    shares = [{"pick_task_id": t["pick_task_id"], **s} for t in tasks for s in t["shares"]]
+    share_columns = [[s[f] for s in shares] for f in _SHARE_FIELDS]
+    await connection.execute(_UPSERT_BATCH_AND_TASKS, *_header(batch), *columns, *share_columns)
 
 
 async def _short_pick(connection: Connection, batch: dict[str, Any], short: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.picking.allocation import Candidate
 from inventory.domain.picking.batch import BatchOrder, PickBatch, PickTask, Share
+from inventory.domain.picking.tasks import TaskRefs
 
 PICKABLE = ("Pickable", "PickableStaging")
 
@@ -63,15 +64,14 @@ class PickingRepository(SequencedRepository):
             tasks=tuple(_task(values, tuple(by_task.get(values[0], ()))) for values in row["tasks"]),
         )
 
-    async def task_refs(self, pick_task_id: int) -> tuple[int, list[int]] | None:
-        """(batch id, ids of the orders sharing it) of a task, read before any lock: both only ever shrink."""
+    async def task_refs(self, pick_task_id: int) -> TaskRefs | None:
         row = await self._connection.fetchrow(
-            "SELECT t.batch_id, array_remove(array_agg(DISTINCT s.so_id), NULL) AS so_ids FROM pick_tasks t"
-            " LEFT JOIN pick_task_shares s ON s.pick_task_id = t.pick_task_id WHERE t.pick_task_id = $1"
-            " GROUP BY t.batch_id",
+            "SELECT t.batch_id, array_remove(array_agg(DISTINCT s.so_id), NULL) AS so_ids, t.bin_id, t.item_id,"
+            " t.lot_number FROM pick_tasks t LEFT JOIN pick_task_shares s ON s.pick_task_id = t.pick_task_id"
+            " WHERE t.pick_task_id = $1 GROUP BY t.pick_task_id",
             pick_task_id,
         )
-        return None if row is None else (row["batch_id"], list(row["so_ids"]))
+        return None if row is None else TaskRefs(**{**dict(row), "so_ids": tuple(row["so_ids"])})
 
     async def batches_of_order(self, so_id: int) -> list[int]:
         rows = await self._connection.fetch(

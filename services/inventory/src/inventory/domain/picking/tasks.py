@@ -58,6 +58,17 @@ class WrongItemScanned(DomainError):
 
 
 @dataclass(frozen=True)
+class TaskRefs:
+    """Where a task sits, read before any lock: what it names never changes, and its orders only ever shrink."""
+
+    batch_id: int
+    so_ids: tuple[int, ...]
+    bin_id: int
+    item_id: int
+    lot_number: str | None
+
+
+@dataclass(frozen=True)
 class Settled:
     """A task that left PENDING, and who gets what: per (so_id, so_line_id) picked and missing units."""
 

@@ -7,7 +7,7 @@ does everything and then rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
@@ -78,6 +78,9 @@ class _Joined:
 
     async def lock_stream(self, stream_id: str) -> int:
         return await self._outer.lock_stream(stream_id)
+
+    async def lock_streams(self, stream_ids: Sequence[str], *, shared: Collection[str] = ()) -> dict[str, int]:
+        return await self._outer.lock_streams(stream_ids, shared=shared)
 
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext

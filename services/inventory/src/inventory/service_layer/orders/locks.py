@@ -7,7 +7,7 @@ confirm, a batch cancel and an order cancel can never wait on each other in a ci
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from canonical.errors import NotFound
@@ -25,14 +25,26 @@ class Locked:
     order: SalesOrder
 
 
+def order_lock_order(so_ids: Iterable[int]) -> list[str]:
+    """The orders' stream names in the global order: first of all, by id."""
+    return [sales_order_stream(so_id) for so_id in sorted(set(so_ids))]
+
+
 async def lock_orders(uow: FulfilmentUnitOfWork, so_ids: Iterable[int]) -> dict[int, Locked]:
+    so_ids = set(so_ids)
+    return await locked_orders(uow, so_ids, await uow.lock_streams(order_lock_order(so_ids)))
+
+
+async def locked_orders(
+    uow: FulfilmentUnitOfWork, so_ids: Iterable[int], versions: Mapping[str, int]
+) -> dict[int, Locked]:
+    """The orders, loaded under the stream locks the caller took (`versions` holds theirs)."""
     locked: dict[int, Locked] = {}
     for so_id in sorted(set(so_ids)):
-        version = await uow.lock_stream(sales_order_stream(so_id))
         order = await uow.orders.sales_order(so_id)
         if order is None:
             raise NotFound(f"{SO_NOT_FOUND}.", legacy_error=SO_NOT_FOUND)
-        locked[so_id] = Locked(version, order)
+        locked[so_id] = Locked(versions[sales_order_stream(so_id)], order)
     return locked
 
 

@@ -8,7 +8,7 @@ hold however many pickers and batches compete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from inventory.domain.stock.ledger import (
     remove_stock,
     stock_stream,
 )
-from inventory.service_layer.stock.positions import lock_bins, lock_items, lock_stock_streams
+from inventory.service_layer.stock.positions import load_bins, load_items, stock_lock_order
 from inventory.service_layer.unit_of_work import UnitOfWork
 
 Spot = tuple[int, int, str | None]  # (bin_id, item_id, lot_number)
@@ -43,11 +43,27 @@ class StockBooking:
         self.items: dict[int, Item] = {}
         self.bins: dict[int, Bin | None] = {}
 
+    @staticmethod
+    def lock_order(spots: Iterable[Spot]) -> tuple[list[str], set[str]]:
+        """What booking these spots locks, in the global order, and which of it shared (`stock_lock_order`)."""
+        spots = list(spots)
+        return stock_lock_order(
+            items=(item_id for _, item_id, _ in spots),
+            bins=(bin_id for bin_id, _, _ in spots),
+            places=((bin_id, item_id) for bin_id, item_id, _ in spots),
+        )
+
     async def lock(self, spots: Iterable[Spot]) -> None:
         spots = list(spots)
-        self.items.update(await lock_items(self._uow, *(item_id for _, item_id, _ in spots)))
-        self.bins.update(await lock_bins(self._uow, *(bin_id for bin_id, _, _ in spots)))
-        self._versions.update(await lock_stock_streams(self._uow, ((b, i) for b, i, _ in spots)))
+        names, shared = self.lock_order(spots)
+        await self.locked(spots, await self._uow.lock_streams(names, shared=shared))
+
+    async def locked(self, spots: Iterable[Spot], versions: Mapping[str, int]) -> None:
+        """Book these spots under locks the caller took (with `lock_order`'s names among its own): their versions."""
+        spots = list(spots)
+        self.items.update(await load_items(self._uow, (item_id for _, item_id, _ in spots)))
+        self.bins.update(await load_bins(self._uow, (bin_id for bin_id, _, _ in spots)))
+        self._versions.update({(b, i): versions[stock_stream(b, i)] for b, i, _ in spots})
 
     async def _record(self, spot: Spot, *events: DomainEvent) -> None:
         key = (spot[0], spot[1])

@@ -17,15 +17,36 @@ from inventory.domain.stock.ledger import stock_stream
 from inventory.service_layer.unit_of_work import UnitOfWork
 
 
-async def lock_items(uow: UnitOfWork, *item_ids: int) -> dict[int, Item]:
-    """The items that exist, locked against deletion."""
+def stock_lock_order(
+    items: Iterable[int] = (), bins: Iterable[int] = (), places: Iterable[tuple[int, int]] = ()
+) -> tuple[list[str], set[str]]:
+    """The stream names in the global order (items by id, bins by id, stock streams by name) and which are shared;
+    a caller that decides on an aggregate first puts its own stream in front and takes them all at once."""
+    item_names = [item_stream(i) for i in sorted(set(items))]
+    bin_names = [bin_stream(b) for b in sorted(set(bins))]
+    stock_names = sorted({stock_stream(*place) for place in places})
+    return [*item_names, *bin_names, *stock_names], {*item_names, *bin_names}
+
+
+async def load_items(uow: UnitOfWork, item_ids: Iterable[int]) -> dict[int, Item]:
+    """The items that exist, among those whose streams the caller holds."""
     found: dict[int, Item] = {}
     for item_id in sorted(set(item_ids)):
-        await uow.lock(item_stream(item_id), shared=True)
         item = await uow.catalog.item(item_id)
         if item is not None:
             found[item_id] = item
     return found
+
+
+async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | None]:
+    return {bin_id: await uow.catalog.bin(bin_id) for bin_id in sorted(set(bin_ids))}
+
+
+async def lock_items(uow: UnitOfWork, *item_ids: int) -> dict[int, Item]:
+    """The items that exist, locked against deletion."""
+    names, shared = stock_lock_order(items=item_ids)
+    await uow.lock_streams(names, shared=shared)
+    return await load_items(uow, item_ids)
 
 
 async def lock_item(uow: UnitOfWork, item_id: int) -> Item:
@@ -36,19 +57,17 @@ async def lock_item(uow: UnitOfWork, item_id: int) -> Item:
 
 
 async def lock_bins(uow: UnitOfWork, *bin_ids: int) -> dict[int, Bin | None]:
-    found: dict[int, Bin | None] = {}
-    for bin_id in sorted(set(bin_ids)):
-        await uow.lock(bin_stream(bin_id), shared=True)
-        found[bin_id] = await uow.catalog.bin(bin_id)
-    return found
+    names, shared = stock_lock_order(bins=bin_ids)
+    await uow.lock_streams(names, shared=shared)
+    return await load_bins(uow, bin_ids)
 
 
 async def lock_stock_streams(uow: UnitOfWork, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Lock the stock streams of (bin, item) pairs; returns each one's version."""
-    versions: dict[tuple[int, int], int] = {}
-    for bin_id, item_id in sorted(set(places), key=lambda place: stock_stream(*place)):
-        versions[(bin_id, item_id)] = await uow.lock_stream(stock_stream(bin_id, item_id))
-    return versions
+    places = set(places)
+    names, _ = stock_lock_order(places=places)
+    versions = await uow.lock_streams(names)
+    return {place: versions[stock_stream(*place)] for place in places}
 
 
 async def lock_stock(uow: UnitOfWork, item_id: int, *bin_ids: int) -> dict[int, int]:

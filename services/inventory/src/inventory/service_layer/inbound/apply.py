@@ -46,9 +46,15 @@ from inventory.service_layer.receiving.purchase_orders import (
 Applier = Callable[[AcceptedRecord, InboundUnitOfWork, CommandContext], Awaitable[Outcome]]
 
 
-def outcome_stream(accepted: AcceptedRecord) -> str:
-    """The inbound service's stream name for the record, so its outcomes share its Kafka key."""
+def outcome_key(accepted: AcceptedRecord) -> str:
+    """The inbound service's stream name for the record: its outcomes take it as their Kafka key, so the
+    outcomes of one canonical record reach inbound in the order they were decided."""
     return f"canonical-{accepted.canonical_type}-{accepted.canonical_id}"
+
+
+def application_stream(accepted: AcceptedRecord) -> str:
+    """Applying one accepted record is an aggregate of its own (one outcome event): nothing to lock, version 0."""
+    return f"inbound-application-{accepted.event_id}"
 
 
 async def apply_accepted(accepted: AcceptedRecord, uow: InboundUnitOfWork, context: CommandContext) -> Outcome:
@@ -70,8 +76,8 @@ async def apply_accepted(accepted: AcceptedRecord, uow: InboundUnitOfWork, conte
 async def _answer(accepted: AcceptedRecord, outcome: Outcome, uow: InboundUnitOfWork, context: CommandContext) -> None:
     await uow.inbound.record_outcome(accepted, outcome)
     event_type, data = outcome.event_data(accepted)
-    stream = outcome_stream(accepted)
-    await uow.record(stream, await uow.lock_stream(stream), [DomainEvent(event_type, data)], context)
+    event = DomainEvent(event_type, data)
+    await uow.record(application_stream(accepted), 0, [event], context, partition_key=outcome_key(accepted))
 
 
 async def _item_id(accepted: AcceptedRecord, sku: str | None, uow: InboundUnitOfWork) -> int | None:

@@ -6,7 +6,14 @@ import pytest
 from canonical.events.domain import DomainEvent
 from canonical.events.factory import CommandContext
 from canonical.events.registry import default_registry
-from canonical.eventstore.store import ConcurrencyConflict, EventWriter, read_all, read_stream, stream_version
+from canonical.eventstore.store import (
+    ConcurrencyConflict,
+    EventWriter,
+    StreamAppend,
+    read_all,
+    read_stream,
+    stream_version,
+)
 from canonical.eventstore.unit_of_work import EventSourcedUnitOfWork
 
 from .events import warehouse_created
@@ -45,6 +52,40 @@ async def test_appending_at_a_stale_version_is_a_conflict(pool: asyncpg.Pool, wr
             async with connection.transaction():
                 await writer.append(connection, "warehouse-1", 0, [warehouse_created(1)])
         assert await connection.fetchval("SELECT count(*) FROM outbox") == 1  # the loser queued nothing
+
+
+async def test_several_streams_append_in_one_statement_or_not_at_all(pool: asyncpg.Pool, writer: EventWriter) -> None:
+    async with pool.acquire() as connection, connection.transaction():
+        await writer.append(connection, "warehouse-31", 0, [warehouse_created(31)])
+    appends = [
+        StreamAppend("warehouse-31", 1, [warehouse_created(31), warehouse_created(31)]),
+        StreamAppend("warehouse-32", 0, [warehouse_created(32)], partition_key="site-3"),
+    ]
+    async with pool.acquire() as connection, connection.transaction():
+        stamped = await writer.append_all(connection, appends)
+    assert [[e.sequence for e in events] for events in stamped] == [[2, 3], [1]]
+    async with pool.acquire() as connection:
+        rows = await connection.fetch(
+            "SELECT e.stream_id, e.stream_version, o.partition_key FROM event_store e JOIN outbox o USING (event_id)"
+            " WHERE e.stream_id IN ('warehouse-31', 'warehouse-32') ORDER BY e.global_position"
+        )
+        assert [tuple(r) for r in rows] == [
+            ("warehouse-31", 1, "warehouse-31"),
+            ("warehouse-31", 2, "warehouse-31"),
+            ("warehouse-31", 3, "warehouse-31"),
+            ("warehouse-32", 1, "site-3"),
+        ]
+        # A stale version on one stream refuses the whole append: nothing of the other lands either.
+        with pytest.raises(ConcurrencyConflict):
+            async with connection.transaction():
+                await writer.append_all(
+                    connection,
+                    [
+                        StreamAppend("warehouse-33", 0, [warehouse_created(33)]),
+                        StreamAppend("warehouse-32", 0, [warehouse_created(32)]),
+                    ],
+                )
+        assert await stream_version(connection, "warehouse-33") == 0
 
 
 async def test_two_concurrent_writers_at_the_same_version_one_wins(pool: asyncpg.Pool, writer: EventWriter) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, Self
 
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.catalog.item import Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
@@ -156,6 +157,9 @@ class FakeUnitOfWork:
         self.versions[stream_id] = expected_version + len(events)
         self.recorded.append((stream_id, expected_version, events))
         return events
+
+    async def record_all(self, appends: Sequence[Recorded], context: CommandContext) -> Sequence[object]:
+        return [await self.record(a.stream_id, a.expected_version, a.events, context) for a in appends]
 
     def event_types(self) -> list[str]:
         return [e.event_type for _, _, events in self.recorded for e in events]

@@ -14,30 +14,44 @@ from canonical.events.envelope import CloudEvent
 from canonical.events.registry import EventRegistry
 
 _STREAM_VERSION_CONSTRAINT = "event_store_stream_version_key"
-# Events and their outbox rows in one statement: one round trip per append, however many events.
-# Rows go in array order, so global positions and outbox ids follow the stream versions.
+# Events and their outbox rows in one statement: one round trip per append, however many events and streams.
+# Rows go in array order, so global positions and outbox ids follow the order the caller appended in.
 _APPEND = """
     WITH stored AS (
         INSERT INTO event_store (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-        SELECT $1, e.version, e.id, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb
-        FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY
-            AS e (version, id, type, schema_version, data, metadata, n)
+        SELECT e.stream_id, e.version, e.id, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb
+        FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[])
+            WITH ORDINALITY AS e (stream_id, version, id, type, schema_version, data, metadata, n)
         ORDER BY e.n
     )
     INSERT INTO outbox (event_id, topic, partition_key, payload)
-    SELECT o.id, o.topic, coalesce($10, $1), o.payload
-    FROM unnest($3::uuid[], $8::text[], $9::bytea[]) WITH ORDINALITY AS o (id, topic, payload, n)
+    SELECT o.id, o.topic, o.partition_key, o.payload
+    FROM unnest($3::uuid[], $8::text[], $9::text[], $10::bytea[])
+        WITH ORDINALITY AS o (id, topic, partition_key, payload, n)
     ORDER BY o.n
 """
 
 
-class ConcurrencyConflict(Exception):
-    """Another writer appended to the stream since it was read; reload and decide again."""
+@dataclass(frozen=True)
+class StreamAppend:
+    """Events for one stream, after `expected_version` (0 for a new stream).
 
-    def __init__(self, stream_id: str, expected_version: int) -> None:
-        super().__init__(f"stream {stream_id} moved past version {expected_version}")
-        self.stream_id = stream_id
-        self.expected_version = expected_version
+    Kafka keys the events by their stream, so one aggregate's events stay in order; `partition_key`
+    widens that order to whatever the caller names (e.g. everything one source system sent).
+    """
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[CloudEvent]
+    partition_key: str | None = None
+
+
+class ConcurrencyConflict(Exception):
+    """Another writer appended to one of the streams since it was read; reload and decide again."""
+
+    def __init__(self, stream_ids: Sequence[str]) -> None:
+        super().__init__(f"{', '.join(stream_ids)} moved past the version read (another writer appended)")
+        self.stream_ids = tuple(stream_ids)
 
 
 @dataclass(frozen=True)
@@ -69,34 +83,45 @@ class EventWriter:
         *,
         partition_key: str | None = None,
     ) -> list[CloudEvent]:
-        """Append after `expected_version` (0 for a new stream); return the events with their sequence.
+        """Append after `expected_version` (0 for a new stream); return the events with their sequence."""
+        [stamped] = await self.append_all(
+            connection, [StreamAppend(stream_id, expected_version, events, partition_key)]
+        )
+        return stamped
 
-        Kafka keys the events by their stream, so one aggregate's events stay in order; `partition_key`
-        widens that order to whatever the caller names (e.g. everything one source system sent).
-        """
-        stamped = [e.model_copy(update={"sequence": expected_version + i}) for i, e in enumerate(events, start=1)]
-        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
-        versions, ids, types, schema_versions, data, metadata, topics, payloads = columns
-        for event in stamped:
-            event_type = self._registry.for_event(event)
-            if self._validate:
-                event_type.validate(event.data)
-            payload = event.to_json()  # serialised once: the outbox payload, and the metadata stored
-            envelope = json.loads(payload)
-            versions.append(event.sequence)
-            ids.append(event.id)
-            types.append(event.type)
-            schema_versions.append(event_type.version)
-            envelope.pop("data", None)
-            data.append(json.dumps(event.data))
-            metadata.append(json.dumps(envelope))
-            topics.append(event_type.topic(self._topic_prefix))
-            payloads.append(payload)
+    async def append_all(self, connection: Connection, appends: Sequence[StreamAppend]) -> list[list[CloudEvent]]:
+        """Append to several streams in one statement; per append, the events with their sequence."""
+        stamped = [
+            [e.model_copy(update={"sequence": a.expected_version + i}) for i, e in enumerate(a.events, start=1)]
+            for a in appends
+        ]
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [], [], [])
+        streams, versions, ids, types, schema_versions, data, metadata, topics, keys, payloads = columns
+        for append, events in zip(appends, stamped, strict=True):
+            for event in events:
+                event_type = self._registry.for_event(event)
+                if self._validate:
+                    event_type.validate(event.data)
+                payload = event.to_json()  # serialised once: the outbox payload, and the metadata stored
+                envelope = json.loads(payload)
+                envelope.pop("data", None)
+                streams.append(append.stream_id)
+                versions.append(event.sequence)
+                ids.append(event.id)
+                types.append(event.type)
+                schema_versions.append(event_type.version)
+                data.append(json.dumps(event.data))
+                metadata.append(json.dumps(envelope))
+                topics.append(event_type.topic(self._topic_prefix))
+                keys.append(append.partition_key or append.stream_id)
+                payloads.append(payload)
+        if not ids:
+            return stamped
         try:
-            await connection.execute(_APPEND, stream_id, *columns, partition_key)
+            await connection.execute(_APPEND, *columns)
         except asyncpg.UniqueViolationError as error:
             if error.constraint_name == _STREAM_VERSION_CONSTRAINT:
-                raise ConcurrencyConflict(stream_id, expected_version) from None
+                raise ConcurrencyConflict([a.stream_id for a in appends]) from None
             raise
         return stamped
 

@@ -9,6 +9,7 @@ repositories to the transaction's connection (`attach`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
@@ -21,9 +22,19 @@ from canonical.events.domain import DomainEvent
 from canonical.events.envelope import CloudEvent
 from canonical.events.factory import CommandContext, new_event
 from canonical.events.registry import EventRegistry
-from canonical.eventstore.store import ConcurrencyConflict, EventWriter
+from canonical.eventstore.store import ConcurrencyConflict, EventWriter, StreamAppend
 
 Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Domain events for one stream, after `expected_version`; `partition_key` as `StreamAppend`'s."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[DomainEvent]
+    partition_key: str | None = None
 
 
 class ConcurrentChange(Conflict):
@@ -113,20 +124,37 @@ class EventSourcedUnitOfWork:
         partition_key: str | None = None,
     ) -> list[CloudEvent]:
         """Append to the stream, queue for Kafka and update every projection, all in this transaction."""
+        [stamped] = await self.record_all([Recorded(stream_id, expected_version, events, partition_key)], context)
+        return stamped
+
+    async def record_all(self, appends: Sequence[Recorded], context: CommandContext) -> list[list[CloudEvent]]:
+        """`record` for several streams in one round trip (a pick confirm appends to three): projections
+        are updated afterwards, event by event in the order given."""
         envelopes = [
-            new_event(
-                self._registry.latest(e.event_type), e.data, source=self._source, subject=stream_id, context=context
+            StreamAppend(
+                a.stream_id,
+                a.expected_version,
+                [
+                    new_event(
+                        self._registry.latest(e.event_type),
+                        e.data,
+                        source=self._source,
+                        subject=a.stream_id,
+                        context=context,
+                    )
+                    for e in a.events
+                ],
+                a.partition_key,
             )
-            for e in events
+            for a in appends
         ]
         try:
-            stamped = await self._writer.append(
-                self.connection, stream_id, expected_version, envelopes, partition_key=partition_key
-            )
+            stamped = await self._writer.append_all(self.connection, envelopes)
         except ConcurrencyConflict as conflict:
             # Handlers lock the stream first, so this only fires for a writer that skipped the lock.
-            raise ConcurrentChange(f"{stream_id} was changed concurrently; retry.") from conflict
-        for event in stamped:
-            for project in self._projectors:
-                await project(self.connection, event)
+            raise ConcurrentChange(f"{', '.join(conflict.stream_ids)} changed concurrently; retry.") from conflict
+        for events in stamped:
+            for event in events:
+                for project in self._projectors:
+                    await project(self.connection, event)
         return stamped

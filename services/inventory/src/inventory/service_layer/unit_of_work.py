@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self
 
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.catalog.item import Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
@@ -132,6 +133,8 @@ class UnitOfWork(Protocol):
     async def record(
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
     ) -> Sequence[object]: ...
+
+    async def record_all(self, appends: Sequence[Recorded], context: CommandContext) -> Sequence[object]: ...
 
 
 class CountRepository(Protocol):

@@ -13,6 +13,7 @@ from typing import Any, Self, TypeVar
 
 from canonical.errors import DomainError
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.events import DomainEvent
 from inventory.domain.imports import Row, RowError, RowRejected, check_entity_type, check_records, rows_of
 from inventory.domain.orders.sales_order import NewSoLine
@@ -86,6 +87,9 @@ class _Joined:
         self, stream_id: str, expected_version: int, events: Sequence[DomainEvent], context: CommandContext
     ) -> Sequence[object]:
         return await self._outer.record(stream_id, expected_version, events, context)
+
+    async def record_all(self, appends: Sequence[Recorded], context: CommandContext) -> Sequence[object]:
+        return await self._outer.record_all(appends, context)
 
 
 @dataclass

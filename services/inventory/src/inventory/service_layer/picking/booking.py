@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.catalog.item import Item
 from inventory.domain.events import DomainEvent
@@ -65,10 +66,14 @@ class StockBooking:
         self.bins.update(await load_bins(self._uow, (bin_id for bin_id, _, _ in spots)))
         self._versions.update({(b, i): versions[stock_stream(b, i)] for b, i, _ in spots})
 
-    async def _record(self, spot: Spot, *events: DomainEvent) -> None:
+    def _append(self, spot: Spot, *events: DomainEvent) -> Recorded:
         key = (spot[0], spot[1])
-        await self._uow.record(stock_stream(*key), self._versions[key], events, self._context)
+        append = Recorded(stock_stream(*key), self._versions[key], events)
         self._versions[key] += len(events)
+        return append
+
+    async def _record(self, spot: Spot, *events: DomainEvent) -> None:
+        await self._uow.record_all([self._append(spot, *events)], self._context)
 
     async def _position(self, spot: Spot) -> Position | None:
         return await self._uow.stock.position(*spot)
@@ -80,11 +85,12 @@ class StockBooking:
         if quantity:
             await self._record(spot, release_stock(await self._position(spot), quantity, movement, self._now))
 
-    async def pick(self, spot: Spot, allocated: int, picked: int, held: int, movement: Movement) -> None:
+    async def pick(self, spot: Spot, allocated: int, picked: int, held: int, movement: Movement) -> Recorded:
         """Units leave at pick (v1.7 G.3): the task's allocation is released and what was picked removed;
         units found missing are allocated again to a hold, so nobody is promised them before a count.
 
-        One read and one append: each decision sees the position the previous one leaves.
+        One read; each decision sees the position the previous one leaves. The stock stream's append is the
+        caller's to record, with its own (one round trip for the confirm's three streams).
         """
         position = await self._position(spot)
         events = [release_stock(position, allocated, movement, self._now)]
@@ -95,7 +101,7 @@ class StockBooking:
         if held:
             hold = Movement("short_pick_hold", movement.reference_type, movement.reference_id)
             events.append(allocate_stock(position, held, hold, self._now))
-        await self._record(spot, *events)
+        return self._append(spot, *events)
 
     async def put_back(self, spot: Spot, quantity: int, movement: Movement) -> None:
         """Picked units of a cancelled order return to the bin they came from."""

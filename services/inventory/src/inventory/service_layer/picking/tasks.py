@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from canonical.errors import NotFound
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.item import Item
 from inventory.domain.orders.sales_order import credit_picks, sales_order_stream
 from inventory.domain.picking.batch import PickBatch, batch_stream, with_tasks
@@ -58,15 +59,18 @@ async def _settle(
         await booking.locked([spot], versions)
         settled = await decide(batch, booking.items, now)
         task = settled.task
-        await uow.record(batch_stream(refs.batch_id), versions[batch_stream(refs.batch_id)], [settled.event], scoped)
+        appends = [Recorded(batch_stream(refs.batch_id), versions[batch_stream(refs.batch_id)], [settled.event])]
         for so_id, entry in orders.items():
             picked = {line: q for (so, line), q in settled.picked.items() if so == so_id}
             shorted = {line: q for (so, line), q in settled.shorted.items() if so == so_id}
             if picked or shorted:
                 event = credit_picks(entry.order, picked, shorted)
-                await uow.record(sales_order_stream(so_id), entry.version, [event], scoped)
+                appends.append(Recorded(sales_order_stream(so_id), entry.version, [event]))
         movement = Movement("pick", "pick_task", str(task.pick_task_id))
-        await booking.pick(spot, task.quantity_to_pick, task.quantity_picked, settled.shortage, movement)
+        appends.append(
+            await booking.pick(spot, task.quantity_to_pick, task.quantity_picked, settled.shortage, movement)
+        )
+        await uow.record_all(appends, scoped)
         if settled.shortage:  # the held units wait for a count of their bin (a partial confirm too)
             await open_short_count(uow, task, settled.shortage, scoped, now)
         bin_ = booking.bins.get(task.bin_id)

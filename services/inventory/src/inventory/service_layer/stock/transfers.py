@@ -11,6 +11,7 @@ from typing import Any
 
 from canonical.errors import NotFound
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
 from inventory.domain.catalog.item import Item
 from inventory.domain.stock.ledger import Position, stock_stream
@@ -67,9 +68,14 @@ async def _transfer(
         )
         scoped = replace(context, warehouse_id=source.warehouse_id)
         removed, added = decision.stock_events
-        await uow.record(stock_stream(source.bin_id, item.item_id), versions[source.bin_id], [removed], scoped)
-        await uow.record(stock_stream(destination.bin_id, item.item_id), versions[destination.bin_id], [added], scoped)
-        await uow.record(transfer_stream(transfer_id), 0, decision.transfer_events, scoped)
+        await uow.record_all(
+            [
+                Recorded(stock_stream(source.bin_id, item.item_id), versions[source.bin_id], [removed]),
+                Recorded(stock_stream(destination.bin_id, item.item_id), versions[destination.bin_id], [added]),
+                Recorded(transfer_stream(transfer_id), 0, decision.transfer_events),
+            ],
+            scoped,
+        )
     remaining = (position.on_hand if position else 0) - command.quantity
     landed = (landing.on_hand if landing else 0) + command.quantity
     return Transferred(transfer_id, item, source, destination, remaining, landed, now.isoformat())

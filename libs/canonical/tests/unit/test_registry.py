@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,10 @@ def test_schema_rejects_missing_and_unknown_fields() -> None:
         warehouse_created.validate({k: v for k, v in VALID_WAREHOUSE.items() if k != "warehouse_name"})
     with pytest.raises(EventSchemaViolation, match="surprise"):
         warehouse_created.validate({**VALID_WAREHOUSE, "surprise": 1})
+    with pytest.raises(EventSchemaViolation, match="warehouse_code: 5 is not of type"):
+        warehouse_created.validate({**VALID_WAREHOUSE, "warehouse_code": 5})
+    with pytest.raises(EventSchemaViolation, match="date"):  # not JSON at all: refused the same way
+        warehouse_created.validate({**VALID_WAREHOUSE, "created_at": date(2026, 1, 1)})
 
 
 def test_topic_is_one_per_bounded_context() -> None:

@@ -56,6 +56,8 @@ class EventType:
         except jsonschema_rs.ValidationError as error:
             location = "/".join(str(p) for p in error.instance_path) or "(root)"
             raise EventSchemaViolation(self.name, self.version, f"{location}: {error.message}") from None
+        except ValueError as error:  # a value JSON has no type for (a date object, say): not a valid event either
+            raise EventSchemaViolation(self.name, self.version, str(error)) from None
 
 
 def topic_name(prefix: str, context: str) -> str:

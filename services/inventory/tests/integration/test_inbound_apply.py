@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import ConsumerRecord, TopicPartition
 
 from canonical.events.envelope import CloudEvent
 from canonical.events.registry import topic_name
 from canonical.testing import eventually, publish
+from canonical.web.runtime import ServiceRuntime
+from inventory.entrypoints.inbound.consumer import inbound_apply_consumer
 from inventory.entrypoints.rebuild import rebuild
 from inventory.settings import Settings
 
@@ -183,6 +187,43 @@ async def test_a_record_that_cannot_apply_is_refused_alone(inventory: httpx.Asyn
     assert await feed.pool.fetchval("SELECT count(*) FROM purchase_orders WHERE po_number = 'ERP-PO-9'") == 0
     assert await feed.pool.fetchval("SELECT count(*) FROM items WHERE sku = 'NEW-1'") == 0
     assert await feed.pool.fetchval("SELECT count(*) FROM consumer_dead_letters") == 0
+
+
+async def test_a_record_refused_after_it_wrote_leaves_nothing_behind(
+    inventory: httpx.AsyncClient, inventory_settings: Settings, pool: asyncpg.Pool
+) -> None:
+    """Adopting an item by SKU links it, then the update is refused (a negative weight): the link must go too.
+    The three records reach the consumer as one batch, which applies without savepoints until the refusal,
+    then again one record at a time, each with its savepoint."""
+    existing = await item(inventory, "SEEDED-2")
+    canonical_id = uuid.uuid4()
+    events = [
+        accepted("vendor", uuid.uuid4(), {"name": "Initech"}),
+        accepted("item", canonical_id, {"sku": "SEEDED-2", "weight_lbs": "-5"}),
+        accepted("customer", uuid.uuid4(), {"name": "Hooli", "email": "ops@hooli.example"}),
+    ]
+    runtime = ServiceRuntime(inventory_settings)
+    await runtime.start()
+    try:
+        consumer = inbound_apply_consumer(runtime)
+        partition = TopicPartition("inbound", 0)
+        records = [
+            ConsumerRecord("inbound", 0, n, 0, 0, None, e.to_json(), None, 0, 0, ()) for n, e in enumerate(events)
+        ]
+        assert await consumer.apply_records(asyncio.Event(), partition, records)
+    finally:
+        await runtime.stop()
+    rows = await pool.fetch(
+        "SELECT event_id::text, outcome, error_code FROM inbound_applications WHERE event_id = ANY($1::uuid[])",
+        [e.id for e in events],
+    )
+    outcomes = {r["event_id"]: (r["outcome"], r["error_code"]) for r in rows}
+    assert [outcomes[e.id] for e in events] == [("applied", None), ("rejected", "invalid_item"), ("applied", None)]
+    links = "SELECT count(*) FROM inbound_canonical_ids WHERE canonical_id = $1"
+    assert await pool.fetchval(links, canonical_id) == 0
+    shown = (await inventory.get(f"/api/admin/items/{existing['item_id']}")).json()["item"]
+    assert shown["weight_lbs"] is None
+    assert await pool.fetchval("SELECT count(*) FROM consumer_dead_letters") == 0
 
 
 async def test_customers_and_vendors_keep_their_canonical_ids(inventory: httpx.AsyncClient, feed: Feed) -> None:

@@ -52,6 +52,14 @@ class PoisonEvent(Exception):
     """The handler rejects this event for good (no retry will help)."""
 
 
+class ApplyOneByOne(Exception):
+    """A handler that applies a batch optimistically met what it can only settle for one event alone.
+
+    The batch's transaction rolls back and its events are applied one at a time, as after any
+    failure, but this is an expected path, so it is not logged as a failure.
+    """
+
+
 class IdempotentConsumer:
     def __init__(self, config: ConsumerConfig, pool: asyncpg.Pool, handle_batch: BatchHandler) -> None:
         self.name = config.name
@@ -140,7 +148,10 @@ class IdempotentConsumer:
             raise
         except Exception as error:
             # Find the event at fault: apply one by one, each with its own retries.
-            log.warning("%s: batch failed (%s), applying its %d events one by one", self.name, error, len(parsed))
+            level = logging.INFO if isinstance(error, ApplyOneByOne) else logging.WARNING
+            log.log(
+                level, "%s: batch not applied (%s), applying its %d events one by one", self.name, error, len(parsed)
+            )
             for record, event in parsed:
                 await self._apply_one(record, event)
 

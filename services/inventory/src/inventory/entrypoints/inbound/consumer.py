@@ -36,7 +36,10 @@ def context_of(event: CloudEvent) -> CommandContext:
 
 def inbound_apply_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
     async def apply_batch(connection: Connection, events: Sequence[CloudEvent]) -> None:
-        uow = SavepointUnitOfWork(connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS)
+        # A batch applies without savepoints until a record is refused (then one by one, each with its own).
+        uow = SavepointUnitOfWork(
+            connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS, savepoints=len(events) == 1
+        )
         for event in events:
             if event.type == ACCEPTED:
                 await apply_accepted(AcceptedRecord.from_event(event.id, event.data), uow, context_of(event))

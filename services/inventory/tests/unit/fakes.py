@@ -33,6 +33,9 @@ class FakeCatalog:
         self._ids[sequence] = self._ids.get(sequence, 0) + 1
         return self._ids[sequence]
 
+    async def next_ids(self, sequence: str, how_many: int) -> list[int]:
+        return [await self.next_id(sequence) for _ in range(how_many)]
+
     async def warehouse(self, warehouse_id: int) -> Warehouse | None:
         return self.warehouses.get(warehouse_id)
 
@@ -44,6 +47,9 @@ class FakeCatalog:
 
     async def item(self, item_id: int) -> Item | None:
         return self.items.get(item_id)
+
+    async def items_by_id(self, *item_ids: int) -> dict[int, Item]:
+        return {i: self.items[i] for i in item_ids if i in self.items}
 
     async def preferred_bin(self, preferred_bin_id: int) -> PreferredBin | None:
         return self.preferred.get(preferred_bin_id)

@@ -44,7 +44,7 @@ async def _create(
     known = await lock_items(uow, *(line.item_id for line in lines))
     unknown = [line.item_id for line in lines if line.item_id not in known]
     so_id = await uow.orders.next_id("sales_order_id_seq")
-    line_ids = [await uow.orders.next_id("sales_order_line_id_seq") for _ in lines]
+    line_ids = await uow.orders.next_ids("sales_order_line_id_seq", len(lines))
     event = create_sales_order(
         so_id, str(uuid.uuid4()), fields, lines, line_ids, unknown, context.actor, datetime.now(UTC)
     )
@@ -82,7 +82,7 @@ async def _update(
         unknown = [line.item_id for line in lines if line.item_id not in known]
         if unknown:
             raise InvalidSalesOrder(f"Item {unknown[0]} not found.", legacy_error=f"Item {unknown[0]} not found")
-        line_ids = [await uow.orders.next_id("sales_order_line_id_seq") for _ in lines]
+        line_ids = await uow.orders.next_ids("sales_order_line_id_seq", len(lines))
         so = replace_lines(so, lines, line_ids)
         changes = changes or {"so_number": so.so_number}  # new lines alone are an update too
     event: DomainEvent = update_sales_order(so, changes, number_taken=taken)

@@ -91,7 +91,7 @@ async def _create(
         plan = plan_wave(orders, candidates, strategy, {i: item.sku for i, item in items.items()})
     else:
         plan = plan_classic(orders, candidates, strategy)
-    task_ids = [await uow.picking.next_id("pick_task_id_seq") for _ in plan.tasks]
+    task_ids = await uow.picking.next_ids("pick_task_id_seq", len(plan.tasks))
     batch, created = new_batch(batch_id, kind, warehouse_id, orders, plan, task_ids, context.actor, now)
     await uow.record(batch_stream(batch_id), 0, [created], scoped)
     for task in batch.tasks:

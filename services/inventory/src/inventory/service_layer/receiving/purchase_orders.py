@@ -45,9 +45,10 @@ async def handle_create_purchase_order(
         await uow.lock(_number_lock(number))
         if await uow.receiving.po_number_taken(number):
             raise DuplicatePoNumber(number)
-        unknown = [line.item_id for line in lines if await uow.catalog.item(line.item_id) is None]
+        known = await uow.catalog.items_by_id(*(line.item_id for line in lines))
+        unknown = [line.item_id for line in lines if line.item_id not in known]
         po_id = await uow.catalog.next_id("purchase_order_id_seq")
-        line_ids = [await uow.catalog.next_id("purchase_order_line_id_seq") for _ in lines]
+        line_ids = await uow.catalog.next_ids("purchase_order_line_id_seq", len(lines))
         event = create_purchase_order(
             po_id, str(uuid.uuid4()), fields, lines, line_ids, unknown, context.actor, datetime.now(UTC)
         )

@@ -46,7 +46,8 @@ async def handle_receive(
         bins = await lock_bins(uow, *(entry.bin_id for entry in entries))
         versions = await lock_stock_streams(uow, ((entry.bin_id, entry.item_id) for entry in entries))
         settings = await uow.catalog.settings(po.warehouse_id)
-        new_receipts = [(await uow.catalog.next_id("receipt_id_seq"), str(uuid.uuid4())) for _ in entries]
+        receipt_ids = await uow.catalog.next_ids("receipt_id_seq", len(entries))
+        new_receipts = [(receipt_id, str(uuid.uuid4())) for receipt_id in receipt_ids]
         outcome = receive(
             po,
             entries,

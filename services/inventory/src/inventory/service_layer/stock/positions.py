@@ -30,12 +30,7 @@ def stock_lock_order(
 
 async def load_items(uow: UnitOfWork, item_ids: Iterable[int]) -> dict[int, Item]:
     """The items that exist, among those whose streams the caller holds."""
-    found: dict[int, Item] = {}
-    for item_id in sorted(set(item_ids)):
-        item = await uow.catalog.item(item_id)
-        if item is not None:
-            found[item_id] = item
-    return found
+    return await uow.catalog.items_by_id(*item_ids)
 
 
 async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | None]:

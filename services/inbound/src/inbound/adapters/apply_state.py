@@ -1,7 +1,8 @@
 """Whether inventory applied each accepted record: written by the outcome consumer, read by the API.
 
-Marking outcomes also NOTIFYs `inbound_applied` with each inbound id, in the
-same transaction, so a request waiting on any replica wakes when it commits.
+Marking outcomes also NOTIFYs `inbound_applied` with `<inbound id>:<state>` for
+each, in the same statement, so a request waiting on any replica wakes when it
+commits and knows how it went without reading the record again.
 """
 
 from __future__ import annotations
@@ -33,24 +34,20 @@ async def mark_outcomes(connection: Connection, outcomes: Sequence[ApplyOutcome]
     one UPDATE and one NOTIFY statement per consumer batch, whatever its size."""
     if not outcomes:
         return
-    marked = await connection.fetch(
-        "UPDATE inbound_records r SET apply_state = o.state, apply_action = o.action, apply_error_code = o.code,"
-        " apply_error_message = o.message, applied_at = clock_timestamp()"
+    await connection.execute(
+        "WITH marked AS (UPDATE inbound_records r SET apply_state = o.state, apply_action = o.action,"
+        " apply_error_code = o.code, apply_error_message = o.message, applied_at = clock_timestamp()"
         " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
         " AS o(id, state, action, code, message)"
-        " WHERE r.inbound_id = o.id AND r.apply_state = 'pending' RETURNING r.inbound_id",
+        " WHERE r.inbound_id = o.id AND r.apply_state = 'pending' RETURNING r.inbound_id, r.apply_state)"
+        " SELECT pg_notify($6, inbound_id || ':' || apply_state) FROM marked",
         [o.inbound_id for o in outcomes],
         [o.state for o in outcomes],
         [o.action for o in outcomes],
         [o.error_code for o in outcomes],
         [o.error_message for o in outcomes],
+        APPLIED_CHANNEL,
     )
-    if marked:
-        await connection.execute(
-            "SELECT pg_notify($1, id::text) FROM unnest($2::bigint[]) AS id",
-            APPLIED_CHANNEL,
-            [r["inbound_id"] for r in marked],
-        )
 
 
 @dataclass(frozen=True)

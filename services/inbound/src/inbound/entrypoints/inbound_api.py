@@ -149,14 +149,14 @@ async def receive_record(
     if prefers_async(request.headers.get("prefer", "")):
         return _pending(answer, {"Preference-Applied": "respond-async"})
     waiters: ApplyWaiters = request.app.state.apply_waiters
-    status = await waiters.outcome(
+    outcome = await waiters.outcome(
         request.app.state.runtime.pool, received.inbound_id, settings.inbound_apply_wait_ms / 1000
     )
-    if status is None or status.apply_state == "pending":
+    if outcome.apply_state == "rejected" and outcome.status is not None:
+        return _rejected(answer, outcome.status)
+    if outcome.apply_state != "applied":
         return _pending(answer)
-    if status.apply_state == "rejected":
-        return _rejected(answer, status)
-    return JSONResponse({**answer, "apply_state": status.apply_state}, status_code=201, headers=MODEL_HEADER)
+    return JSONResponse({**answer, "apply_state": "applied"}, status_code=201, headers=MODEL_HEADER)
 
 
 def status_url(resource: str, inbound_id: int) -> str:

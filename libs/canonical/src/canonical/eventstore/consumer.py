@@ -16,13 +16,16 @@ themselves are retried without limit instead, since no event is at fault.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from prometheus_client import Counter
 from pydantic import ValidationError
 
@@ -39,6 +42,9 @@ DUPLICATES = Counter("wms_consumer_duplicates_total", "Redelivered events skippe
 DEAD_LETTERED = Counter("wms_consumer_dead_letters_total", "Events moved to the dead-letter table", ["consumer"])
 
 
+FINAL_COMMIT_TIMEOUT_S = 5.0
+
+
 @dataclass(frozen=True)
 class ConsumerConfig:
     name: str  # also the Kafka consumer group and the key in processed_events
@@ -46,6 +52,7 @@ class ConsumerConfig:
     bootstrap_servers: str
     max_batch: int = 500
     handler_attempts: int = 3
+    commit_interval_s: float = 1.0
 
 
 class PoisonEvent(Exception):
@@ -79,6 +86,11 @@ class IdempotentConsumer:
             isolation_level="read_committed",
         )
         await consumer.start()
+        # Offsets are committed at most once per interval, not after every poll: a commit is a round trip to
+        # the group coordinator, and an ordered lane polled a record or two at a time spent as long on it as on
+        # applying them. What a crash leaves uncommitted is delivered again and skipped (processed_events).
+        uncommitted: dict[TopicPartition, int] = {}
+        committed_at = time.monotonic()
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
@@ -87,12 +99,29 @@ class IdempotentConsumer:
                 # Partitions at once: order only holds within one, and handlers already run beside other
                 # replicas' partitions. Sequentially, one slow partition held back all the others.
                 applied = await asyncio.gather(*(self._applied(stop, p, records) for p, records in batches.items()))
-                done = {partition: offset for partition, offset in applied if offset is not None}
-                if done:
-                    # One commit per poll, not per partition: a commit is a round trip to the coordinator.
-                    await consumer.commit(done)
+                uncommitted.update({partition: offset for partition, offset in applied if offset is not None})
+                if uncommitted and time.monotonic() - committed_at >= self._config.commit_interval_s:
+                    await self._commit(consumer, uncommitted)
+                    committed_at = time.monotonic()
         finally:
+            # Bounded: with the broker gone, stopping must not wait on a commit that cannot happen.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FINAL_COMMIT_TIMEOUT_S):
+                    await self._commit(consumer, uncommitted)
             await consumer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Commit what this member still owns; a failed commit only means redelivery, which is harmless."""
+        owned = {p: o for p, o in offsets.items() if p in consumer.assignment()}
+        offsets.clear()
+        if not owned:
+            return
+        try:
+            await consumer.commit(owned)
+        except KafkaError as error:
+            log.warning(
+                "%s: offsets not committed (%s); those events will be delivered again and skipped", self.name, error
+            )
 
     async def _applied(
         self, stop: asyncio.Event, partition: TopicPartition, records: list[ConsumerRecord]

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from canonical.errors import DomainError
 from canonical.events.factory import CommandContext
+from canonical.eventstore.unit_of_work import Recorded
 from canonical.models import CanonicalSalesOrder
 from inventory.domain.events import DomainEvent
 from inventory.domain.inbound.parties import PartyKind, create_party, party_stream, update_party
@@ -76,8 +77,8 @@ async def apply_accepted(accepted: AcceptedRecord, uow: InboundUnitOfWork, conte
 async def _answer(accepted: AcceptedRecord, outcome: Outcome, uow: InboundUnitOfWork, context: CommandContext) -> None:
     await uow.inbound.record_outcome(accepted, outcome)
     event_type, data = outcome.event_data(accepted)
-    event = DomainEvent(event_type, data)
-    await uow.record(application_stream(accepted), 0, [event], context, partition_key=outcome_key(accepted))
+    answer = Recorded(application_stream(accepted), 0, [DomainEvent(event_type, data)], outcome_key(accepted))
+    await uow.record_all([answer], context)
 
 
 async def _item_id(accepted: AcceptedRecord, sku: str | None, uow: InboundUnitOfWork) -> int | None:

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
-from canonical.events.factory import CommandContext
-from inventory.domain.events import DomainEvent
 from inventory.domain.inbound.parties import Party, PartyKind
 from inventory.domain.inbound.records import AcceptedRecord, Outcome
 from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
@@ -28,15 +26,3 @@ class InboundRepository(Protocol):
 class InboundUnitOfWork(FulfilmentUnitOfWork, Protocol):
     @property
     def inbound(self) -> InboundRepository: ...
-
-    async def record(
-        self,
-        stream_id: str,
-        expected_version: int,
-        events: Sequence[DomainEvent],
-        context: CommandContext,
-        *,
-        partition_key: str | None = None,
-    ) -> Sequence[object]:
-        """As the unit of work's; `partition_key` replaces the stream as the events' Kafka key."""
-        ...

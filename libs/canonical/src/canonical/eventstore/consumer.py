@@ -21,6 +21,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import asyncpg
@@ -63,8 +64,13 @@ class ApplyOneByOne(Exception):
     """A handler that applies a batch optimistically met what it can only settle for one event alone.
 
     The batch's transaction rolls back and its events are applied one at a time, as after any
-    failure, but this is an expected path, so it is not logged as a failure.
+    failure, but this is an expected path, so it is not logged as a failure. While they are,
+    `applying_alone` is true, so the handler knows to take the careful path.
     """
+
+
+# True while the consumer applies a failed batch's events one at a time (see ApplyOneByOne).
+applying_alone: ContextVar[bool] = ContextVar("applying_alone", default=False)
 
 
 class IdempotentConsumer:
@@ -206,6 +212,13 @@ class IdempotentConsumer:
         DUPLICATES.labels(self.name).inc(len(events) - len(fresh))
 
     async def _apply_one(self, record: ConsumerRecord, event: CloudEvent) -> None:
+        alone = applying_alone.set(True)
+        try:
+            await self._apply_one_with_retries(record, event)
+        finally:
+            applying_alone.reset(alone)
+
+    async def _apply_one_with_retries(self, record: ConsumerRecord, event: CloudEvent) -> None:
         last_error: Exception | None = None
         for attempt in range(1, self._config.handler_attempts + 1):
             try:

@@ -7,11 +7,11 @@ a transaction of its own, so a record inventory refuses rolls back alone; the
 command handlers, which open the unit of work themselves, nest inside it
 without savepoints of their own (their exceptions reach the outermost level).
 
-Without savepoints (`savepoints=False`, for a batch of several records) the
-records apply straight into the batch's transaction, two round trips fewer
-each on the one ordered lane a source system's feed takes; a refusal then asks
-the consumer to roll the batch back and apply its records one at a time, each
-with its savepoint (`ApplyOneByOne`), so nothing is ever half-applied.
+Without savepoints (`savepoints=False`, a batch's first attempt) the records
+apply straight into the batch's transaction, two round trips fewer each on the
+one ordered lane a source system's feed takes; a refusal then asks the consumer
+to roll the batch back and apply its records one at a time, each with its
+savepoint (`ApplyOneByOne`), so nothing is ever half-applied.
 """
 
 from __future__ import annotations

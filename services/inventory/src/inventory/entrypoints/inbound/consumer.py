@@ -14,7 +14,7 @@ from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
 from canonical.events.factory import CommandContext
 from canonical.events.registry import topic_name
-from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer
+from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer, applying_alone
 from canonical.web.runtime import ServiceRuntime
 from inventory.adapters.inbound.unit_of_work import SavepointUnitOfWork
 from inventory.domain.inbound.records import AcceptedRecord
@@ -36,9 +36,10 @@ def context_of(event: CloudEvent) -> CommandContext:
 
 def inbound_apply_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
     async def apply_batch(connection: Connection, events: Sequence[CloudEvent]) -> None:
-        # A batch applies without savepoints until a record is refused (then one by one, each with its own).
+        # Records apply without savepoints until one is refused; the consumer then applies the batch's records
+        # one at a time (`applying_alone`), each behind its savepoint so a refusal can be recorded.
         uow = SavepointUnitOfWork(
-            connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS, savepoints=len(events) == 1
+            connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS, savepoints=applying_alone.get()
         )
         for event in events:
             if event.type == ACCEPTED:

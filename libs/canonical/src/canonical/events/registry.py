@@ -68,6 +68,10 @@ def topic_name(prefix: str, context: str) -> str:
 class EventRegistry:
     def __init__(self, types: dict[tuple[str, int], EventType]) -> None:
         self._types = types
+        # Every append asks for each event's latest version: looked up, not searched for.
+        self._latest: dict[str, EventType] = {}
+        for (name, _), event_type in sorted(types.items()):
+            self._latest[name] = event_type
 
     def get(self, name: str, version: int) -> EventType:
         try:
@@ -76,10 +80,10 @@ class EventRegistry:
             raise UnknownEventType(f"unknown event type {name} v{version}") from None
 
     def latest(self, name: str) -> EventType:
-        versions = [t for (n, _), t in self._types.items() if n == name]
-        if not versions:
-            raise UnknownEventType(f"unknown event type {name}")
-        return max(versions, key=lambda t: t.version)
+        try:
+            return self._latest[name]
+        except KeyError:
+            raise UnknownEventType(f"unknown event type {name}") from None
 
     def for_event(self, event: CloudEvent) -> EventType:
         return self.get(event.type, schema_version_of(event))

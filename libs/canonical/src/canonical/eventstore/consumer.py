@@ -108,7 +108,7 @@ class IdempotentConsumer:
                 uncommitted.update({partition: offset for partition, offset in applied if offset is not None})
                 if uncommitted and time.monotonic() - committed_at >= self._config.commit_interval_s:
                     await self._commit(consumer, uncommitted)
-                    committed_at = time.monotonic()
+                    uncommitted, committed_at = {}, time.monotonic()
         finally:
             # Bounded: with the broker gone, stopping must not wait on a commit that cannot happen.
             with contextlib.suppress(TimeoutError):
@@ -119,7 +119,6 @@ class IdempotentConsumer:
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         """Commit what this member still owns; a failed commit only means redelivery, which is harmless."""
         owned = {p: o for p, o in offsets.items() if p in consumer.assignment()}
-        offsets.clear()
         if not owned:
             return
         try:
@@ -187,8 +186,12 @@ class IdempotentConsumer:
             log.log(
                 level, "%s: batch not applied (%s), applying its %d events one by one", self.name, error, len(parsed)
             )
-            for record, event in parsed:
-                await self._apply_one(record, event)
+            alone = applying_alone.set(True)
+            try:
+                for record, event in parsed:
+                    await self._apply_one(record, event)
+            finally:
+                applying_alone.reset(alone)
 
     async def _apply_in_one_transaction(self, events: list[CloudEvent]) -> None:
         async with self._pool.acquire() as connection, connection.transaction():
@@ -212,13 +215,6 @@ class IdempotentConsumer:
         DUPLICATES.labels(self.name).inc(len(events) - len(fresh))
 
     async def _apply_one(self, record: ConsumerRecord, event: CloudEvent) -> None:
-        alone = applying_alone.set(True)
-        try:
-            await self._apply_one_with_retries(record, event)
-        finally:
-            applying_alone.reset(alone)
-
-    async def _apply_one_with_retries(self, record: ConsumerRecord, event: CloudEvent) -> None:
         last_error: Exception | None = None
         for attempt in range(1, self._config.handler_attempts + 1):
             try:

@@ -102,9 +102,9 @@ class EventSourcedUnitOfWork:
     async def lock_stream(self, stream_id: str) -> int:
         """Lock the aggregate's stream for this transaction and return its current version (0: none).
 
-        The same lock as `lock(stream_id)`; the version is read once the lock is held (sql/004).
+        The same lock as `lock(stream_id)`; the version is read once the lock is held.
         """
-        return int(await self.connection.fetchval("SELECT lock_stream($1)", stream_id))
+        return (await self.lock_streams([stream_id]))[stream_id]
 
     async def lock_streams(self, stream_ids: Sequence[str], *, shared: Collection[str] = ()) -> dict[str, int]:
         """Lock the streams in the order given (the caller's global lock order) in one round trip (sql/005);

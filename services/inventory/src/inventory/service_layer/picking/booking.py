@@ -28,7 +28,7 @@ from inventory.domain.stock.ledger import (
     remove_stock,
     stock_stream,
 )
-from inventory.service_layer.stock.positions import load_bins, load_items, stock_lock_order
+from inventory.service_layer.stock.positions import load_bins, stock_lock_order
 from inventory.service_layer.unit_of_work import UnitOfWork
 
 Spot = tuple[int, int, str | None]  # (bin_id, item_id, lot_number)
@@ -62,7 +62,7 @@ class StockBooking:
     async def locked(self, spots: Iterable[Spot], versions: Mapping[str, int]) -> None:
         """Book these spots under locks the caller took (with `lock_order`'s names among its own): their versions."""
         spots = list(spots)
-        self.items.update(await load_items(self._uow, (item_id for _, item_id, _ in spots)))
+        self.items.update(await self._uow.catalog.items_by_id(*(item_id for _, item_id, _ in spots)))
         self.bins.update(await load_bins(self._uow, (bin_id for bin_id, _, _ in spots)))
         self._versions.update({(b, i): versions[stock_stream(b, i)] for b, i, _ in spots})
 

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from canonical.errors import NotFound
 from canonical.events.factory import CommandContext
 from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.item import Item
@@ -21,6 +20,7 @@ from inventory.domain.stock.ledger import Movement
 from inventory.service_layer.counts.holds import open_short_count
 from inventory.service_layer.orders.locks import locked_orders, order_lock_order
 from inventory.service_layer.picking.booking import StockBooking
+from inventory.service_layer.stock.positions import existing_item
 from inventory.service_layer.unit_of_work import PickFloorUnitOfWork
 
 Access = Callable[[int], None]
@@ -96,9 +96,7 @@ async def handle_confirm_pick(
         task = batch.task(pick_task_id)
         if task is None:
             raise PickTaskNotFound()
-        item = items.get(task.item_id)
-        if item is None:
-            raise NotFound("Item not found.", legacy_error="Item not found")
+        item = existing_item(items, task.item_id)
         accept_sku = (await uow.catalog.settings(batch.warehouse_id)).accept_sku_scan
         return confirm_pick(
             batch, pick_task_id, scanned_barcode, quantity, item, accept_sku=accept_sku, actor=context.actor, now=now

@@ -8,7 +8,7 @@ so no stock can land in a bin or of an item while it is being deleted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from canonical.errors import NotFound
 from inventory.domain.catalog.bin import Bin, bin_stream
@@ -28,11 +28,6 @@ def stock_lock_order(
     return [*item_names, *bin_names, *stock_names], {*item_names, *bin_names}
 
 
-async def load_items(uow: UnitOfWork, item_ids: Iterable[int]) -> dict[int, Item]:
-    """The items that exist, among those whose streams the caller holds."""
-    return await uow.catalog.items_by_id(*item_ids)
-
-
 async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | None]:
     return {bin_id: await uow.catalog.bin(bin_id) for bin_id in sorted(set(bin_ids))}
 
@@ -41,14 +36,19 @@ async def lock_items(uow: UnitOfWork, *item_ids: int) -> dict[int, Item]:
     """The items that exist, locked against deletion."""
     names, shared = stock_lock_order(items=item_ids)
     await uow.lock_streams(names, shared=shared)
-    return await load_items(uow, item_ids)
+    return await uow.catalog.items_by_id(*item_ids)
 
 
-async def lock_item(uow: UnitOfWork, item_id: int) -> Item:
-    item = (await lock_items(uow, item_id)).get(item_id)
+def existing_item(items: Mapping[int, Item], item_id: int) -> Item:
+    """The item among those loaded, or the 404 v1.7 answers for a missing one."""
+    item = items.get(item_id)
     if item is None:
         raise NotFound("Item not found.", legacy_error="Item not found")
     return item
+
+
+async def lock_item(uow: UnitOfWork, item_id: int) -> Item:
+    return existing_item(await lock_items(uow, item_id), item_id)
 
 
 async def lock_bins(uow: UnitOfWork, *bin_ids: int) -> dict[int, Bin | None]:

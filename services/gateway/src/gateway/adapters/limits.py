@@ -14,9 +14,13 @@ long usernames (V-024).
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 WINDOW_S = 60
 LEASE_FRACTION = 20  # a lease is this fraction of the limit (at least one unit)
@@ -40,7 +44,11 @@ class Limits:
         return self._prefix + ":".join(_bounded(p) for p in parts)
 
     async def hit(self, bucket: str, client: str, limit: int) -> int | None:
-        """Count one request; the seconds until the window resets when over `limit`, else None."""
+        """Count one request; the seconds until the window resets when over `limit`, else None.
+
+        A Redis outage must not take the API down: the request is let through, and the log says so
+        (login lockout, which reads Redis elsewhere, still fails closed).
+        """
         now = time.time()
         window = int(now // WINDOW_S)
         if window != self._leased_window:  # last window's leases and refusals are void
@@ -53,10 +61,14 @@ class Limits:
             self._leased[key] -= 1
             return None
         chunk = max(1, limit // LEASE_FRACTION)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incrby(key, chunk)
-            pipe.expire(key, WINDOW_S + 1)
-            count, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.incrby(key, chunk)
+                pipe.expire(key, WINDOW_S + 1)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as error:
+            log.warning("rate limiter unavailable, request let through: %s", error)
+            return None
         granted = min(chunk, limit - (int(count) - chunk))  # the part of this lease still under the limit
         if granted <= 0:
             self._exhausted.add(key)

@@ -5,16 +5,12 @@ not buffer streamed bodies."""
 from __future__ import annotations
 
 import json
-import logging
 
-from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.adapters.limits import Limits
 from gateway.settings import Settings
-
-log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; "
@@ -163,8 +159,7 @@ def rate_bucket(method: str, path: str, settings: Settings) -> tuple[str, int] |
 class RateLimitMiddleware:
     """Fixed-window limits per client address, shared through Redis by every replica.
 
-    A Redis outage must not take the whole API down: the limiter then lets
-    requests through and says so in the log (login lockout still fails closed).
+    A Redis outage lets requests through (`Limits.hit`); login lockout still fails closed.
     """
 
     def __init__(self, app: ASGIApp, settings: Settings, limits: Limits) -> None:
@@ -181,14 +176,11 @@ class RateLimitMiddleware:
         route = rate_bucket(scope["method"], scope["path"], self.settings)
         if route is not None:
             checks.append(route)
-        try:
-            for bucket, limit in checks:
-                retry_after = await self.limits.hit(bucket, client, limit)
-                if retry_after is not None:
-                    await _reply(
-                        send, 429, "rate_limited", "Too many requests; slow down.", {"Retry-After": str(retry_after)}
-                    )
-                    return
-        except (RedisError, OSError) as error:
-            log.warning("rate limiter unavailable, request let through: %s", error)
+        for bucket, limit in checks:
+            retry_after = await self.limits.hit(bucket, client, limit)
+            if retry_after is not None:
+                await _reply(
+                    send, 429, "rate_limited", "Too many requests; slow down.", {"Retry-After": str(retry_after)}
+                )
+                return
         await self.app(scope, receive, send)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from redis.exceptions import RedisError
 
 from canonical.identity import Identity
 from gateway.domain.access import check_admin_path, check_function, check_warehouse, requested_warehouse
@@ -18,8 +16,6 @@ from gateway.domain.errors import RateLimited
 from gateway.domain.users import User
 from gateway.entrypoints.context import Gateway, Principal, authenticate, gateway
 from gateway.settings import Settings
-
-log = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -116,14 +112,12 @@ def token_quota_per_min(slug: str, settings: Settings) -> int | None:
 
 
 async def _within_token_quota(wiring: Gateway, slug: str | None, token_id: int) -> None:
-    quota = None if slug is None else token_quota_per_min(slug, wiring.settings)
-    if slug is None or quota is None or not wiring.settings.rate_limit_enabled:
+    if slug is None or not wiring.settings.rate_limit_enabled:
         return
-    try:
-        retry_after = await wiring.limits.hit(slug, f"token:{token_id}", quota)
-    except (RedisError, OSError) as error:  # as the per-address limiter: an outage must not stop the API
-        log.warning("token rate limit unavailable, request let through: %s", error)
+    quota = token_quota_per_min(slug, wiring.settings)
+    if quota is None:
         return
+    retry_after = await wiring.limits.hit(slug, f"token:{token_id}", quota)
     if retry_after is not None:
         raise RateLimited(
             f"This token may call {slug} {quota} time(s) per minute; retry in {retry_after} s.",

@@ -13,13 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# (on-hand change, allocated change) per unit, as inventory's own stock projection applies them.
-STOCK_EFFECTS = {
-    "stock.added": (1, 0),
-    "stock.removed": (-1, 0),
-    "stock.allocated": (0, 1),
-    "stock.released": (0, -1),
-}
+from canonical.events.stock import STOCK_EFFECTS
+
 _ITEM_STATES = {"item.created", "item.updated"}  # these carry the item's external_id
 _BIN_STATES = {"bin.created", "bin.updated"}
 

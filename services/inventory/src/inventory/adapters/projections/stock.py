@@ -7,19 +7,12 @@ from typing import Any
 
 from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
-
-# (on-hand change, allocated change) per unit of a stock event.
-_EFFECTS = {
-    "stock.added": (1, 0),
-    "stock.removed": (-1, 0),
-    "stock.allocated": (0, 1),
-    "stock.released": (0, -1),
-}
+from canonical.events.stock import STOCK_EFFECTS
 
 
 async def _apply_position(connection: Connection, event: CloudEvent) -> None:
     data = event.data
-    on_hand_sign, allocated_sign = _EFFECTS[event.type]
+    on_hand_sign, allocated_sign = STOCK_EFFECTS[event.type]
     on_hand, allocated = on_hand_sign * data["quantity"], allocated_sign * data["quantity"]
     occurred_at = datetime.fromisoformat(data["occurred_at"])
     expiry = date.fromisoformat(data["expiry_date"]) if data["expiry_date"] else None
@@ -121,7 +114,7 @@ async def _apply_transfer(connection: Connection, data: dict[str, Any]) -> None:
 
 
 async def apply_stock_event(connection: Connection, event: CloudEvent) -> None:
-    if event.type in _EFFECTS:
+    if event.type in STOCK_EFFECTS:
         await _apply_position(connection, event)
     elif event.type == "adjustment.recorded":
         await _apply_adjustment(connection, event.data)

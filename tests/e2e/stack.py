@@ -10,6 +10,7 @@ each other's tokens or events. The platform probes reuse `fresh_database`.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -110,6 +111,28 @@ async def erp_inbound(
         **behind_gateway(keys, prefix),
         **overrides,
     )
+
+
+async def warehouse_with_bins(
+    admin: httpx.AsyncClient, *bin_codes: str, zone_type: str = "STORAGE"
+) -> tuple[int, list[int]]:
+    """A fresh warehouse with one zone holding these bins, made through the admin API: (warehouse id, bin ids)."""
+    code = f"W{uuid.uuid4().hex[:6]}"
+    created = await admin.post("/api/admin/warehouses", json={"warehouse_code": code, "warehouse_name": code})
+    assert created.status_code == 201, created.text
+    warehouse_id = created.json()["warehouse_id"]
+    zone = await admin.post(
+        "/api/admin/zones",
+        json={"warehouse_id": warehouse_id, "zone_code": "Z", "zone_name": "Zone", "zone_type": zone_type},
+    )
+    assert zone.status_code == 201, zone.text
+    bin_ids = []
+    for bin_code in bin_codes:
+        body = {"warehouse_id": warehouse_id, "zone_id": zone.json()["zone_id"], "bin_code": bin_code}
+        made = await admin.post("/api/admin/bins", json={**body, "bin_barcode": bin_code})
+        assert made.status_code == 201, made.text
+        bin_ids.append(made.json()["bin_id"])
+    return warehouse_id, bin_ids
 
 
 async def until_ready(url: str) -> None:

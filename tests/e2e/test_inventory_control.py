@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ import pytest
 
 from canonical.testing import generate_identity_keys
 from gateway.testing import Gateway
-from tests.e2e.stack import fresh_inventory, inventory_behind_gateway
+from tests.e2e.stack import fresh_inventory, inventory_behind_gateway, warehouse_with_bins
 
 pytestmark = pytest.mark.e2e
 
@@ -27,30 +26,8 @@ async def floor() -> AsyncIterator[Floor]:
     keys = generate_identity_keys()
     async with inventory_behind_gateway(keys, await fresh_inventory(keys)) as gateway:
         async with gateway.client(headers=await gateway.bearer()) as admin:
-            code = f"C{uuid.uuid4().hex[:6]}"
-            wh = (
-                await admin.post("/api/admin/warehouses", json={"warehouse_code": code, "warehouse_name": "C"})
-            ).json()
-            zone = await admin.post(
-                "/api/admin/zones",
-                json={
-                    "warehouse_id": wh["warehouse_id"],
-                    "zone_code": "PICK",
-                    "zone_name": "Pick",
-                    "zone_type": "PICKING",
-                },
-            )
-            shelf = await admin.post(
-                "/api/admin/bins",
-                json={
-                    "warehouse_id": wh["warehouse_id"],
-                    "zone_id": zone.json()["zone_id"],
-                    "bin_code": "A-01-01",
-                    "bin_barcode": "A-01-01",
-                },
-            )
-            assert shelf.status_code == 201, shelf.text
-        yield Floor(gateway, wh["warehouse_id"], shelf.json()["bin_id"])
+            warehouse_id, [shelf] = await warehouse_with_bins(admin, "A-01-01", zone_type="PICKING")
+        yield Floor(gateway, warehouse_id, shelf)
 
 
 async def test_a_counted_variance_is_approved_by_a_second_admin_and_reported(floor: Floor) -> None:

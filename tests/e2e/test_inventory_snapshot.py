@@ -9,7 +9,6 @@ copy and the events after it neither miss nor repeat a single movement.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +23,7 @@ import dispatcher.entrypoints.app as dispatcher_app
 import inventory.entrypoints.app as inventory_app
 from canonical.testing import eventually, generate_identity_keys, serving, unique_topic_prefix
 from gateway.testing import Gateway
-from tests.e2e.stack import fresh_dispatcher, fresh_inventory, served_gateway, until_ready
+from tests.e2e.stack import fresh_dispatcher, fresh_inventory, served_gateway, until_ready, warehouse_with_bins
 
 pytestmark = pytest.mark.e2e
 
@@ -62,27 +61,7 @@ async def floor() -> AsyncIterator[Floor]:
             ) as gateway,
             gateway.client(headers=await gateway.bearer()) as admin,
         ):
-            code = f"S{uuid.uuid4().hex[:6]}"
-            wh = (
-                await admin.post("/api/admin/warehouses", json={"warehouse_code": code, "warehouse_name": "S"})
-            ).json()
-            zone = await admin.post(
-                "/api/admin/zones",
-                json={"warehouse_id": wh["warehouse_id"], "zone_code": "Z", "zone_name": "Z", "zone_type": "STORAGE"},
-            )
-            bins = []
-            for bin_code in ("A-01", "A-02", "A-03"):
-                created = await admin.post(
-                    "/api/admin/bins",
-                    json={
-                        "warehouse_id": wh["warehouse_id"],
-                        "zone_id": zone.json()["zone_id"],
-                        "bin_code": bin_code,
-                        "bin_barcode": bin_code,
-                    },
-                )
-                assert created.status_code == 201, created.text
-                bins.append(created.json()["bin_id"])
+            warehouse_id, bins = await warehouse_with_bins(admin, "A-01", "A-02", "A-03")
             items = []
             for n in range(3):
                 created = await admin.post("/api/admin/items", json={"sku": f"SNAP-{n}", "item_name": "Snap"})
@@ -92,7 +71,7 @@ async def floor() -> AsyncIterator[Floor]:
                 gateway,
                 inventory_settings.database_url.get_secret_value(),
                 dispatcher_settings.database_url.get_secret_value(),
-                wh["warehouse_id"],
+                warehouse_id,
                 bins,
                 items,
             )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
 
 import faust
@@ -87,13 +88,15 @@ class FanoutAgent:
         self._on_queued = on_queued  # wakes this process's delivery worker once a batch is committed
         self._stop = asyncio.Event()
 
-    def _app(self) -> faust.App:
+    def _app(self, datadir: str) -> faust.App:
         app = faust.App(
             self._group,
             broker=[f"kafka://{host.strip()}" for host in self._bootstrap.split(",")],
             web_enabled=False,
             autodiscover=False,
             store="memory://",
+            # faust creates its data directory even with in-memory tables; its default is the working directory.
+            datadir=datadir,
             topic_partitions=self._partitions,
             topic_replication_factor=self._replication,
             consumer_auto_offset_reset="earliest",
@@ -134,12 +137,13 @@ class FanoutAgent:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
-        app = self._app()
-        await app.start()
-        ceilings = asyncio.create_task(self._check_ceilings(stop), name="pending-ceilings")
-        try:
-            await stop.wait()
-        finally:
-            ceilings.cancel()  # between two checks, or mid-check (its transaction rolls back)
-            await asyncio.gather(ceilings, return_exceptions=True)
-            await app.stop()
+        with tempfile.TemporaryDirectory(prefix=f"{self._group}-") as datadir:
+            app = self._app(datadir)
+            await app.start()
+            ceilings = asyncio.create_task(self._check_ceilings(stop), name="pending-ceilings")
+            try:
+                await stop.wait()
+            finally:
+                ceilings.cancel()  # between two checks, or mid-check (its transaction rolls back)
+                await asyncio.gather(ceilings, return_exceptions=True)
+                await app.stop()

@@ -6,9 +6,11 @@ import pytest
 
 from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
-from canonical.events.registry import topic_name
+from canonical.events.registry import default_registry, topic_name
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer, PoisonEvent
-from canonical.kafka import ensure_topics
+from canonical.eventstore.relay import OutboxRelay
+from canonical.eventstore.store import EventWriter
+from canonical.kafka import create_producer, ensure_topics
 from canonical.testing import eventually, kafka_bootstrap, publish
 
 from .events import warehouse_created
@@ -73,6 +75,55 @@ async def test_offsets_are_committed_after_the_effect_so_a_restart_resumes(
     await publish(topic, warehouse_created(2).to_json())
     await run_until(2)
     assert await pool.fetchval("SELECT count(*) FROM processed_events WHERE consumer = $1", config.name) == 2
+
+
+def warehouse_deleted(warehouse_id: int) -> CloudEvent:
+    event_type = default_registry().get("warehouse.deleted", 1)
+    return CloudEvent(
+        source="/tests",
+        type=event_type.name,
+        subject=f"warehouse-{warehouse_id}",
+        dataschema=event_type.dataschema,
+        data={"warehouse_id": warehouse_id},
+    )
+
+
+async def test_a_consumer_of_some_types_applies_and_records_only_those(
+    pool: asyncpg.Pool, writer: EventWriter, topic_prefix: str
+) -> None:
+    topic = topic_name(topic_prefix, "catalog")
+    await ensure_topics(kafka_bootstrap(), [topic], partitions=1, replication_factor=1)
+    # Through the relay (type header set) and raw, as a release before the header wrote them (none).
+    relayed = [warehouse_created(1), warehouse_deleted(1), warehouse_deleted(2), warehouse_created(2)]
+    async with pool.acquire() as connection, connection.transaction():
+        await writer.append(connection, "warehouse-1", 0, relayed[:2])
+        await writer.append(connection, "warehouse-2", 0, relayed[2:])
+    producer = create_producer(kafka_bootstrap(), "relay-test")
+    await producer.start()
+    try:
+        assert await OutboxRelay(pool, producer).drain_once() == 4
+    finally:
+        await producer.stop()
+    raw = [warehouse_deleted(3), warehouse_created(3)]
+    await publish(topic, *(event.to_json() for event in raw))
+
+    config = ConsumerConfig(
+        f"probe-types-{topic_prefix}", [topic], kafka_bootstrap(), event_types=frozenset({"warehouse.created"})
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(IdempotentConsumer(config, pool, record_effect).run(stop))
+    try:
+        await eventually(lambda: effects_reach(pool, 3))
+    finally:
+        stop.set()
+        await task
+
+    created = {e.id for e in [*relayed, *raw] if e.type == "warehouse.created"}
+    effects = await pool.fetch("SELECT event_id, note FROM probe_effects")
+    assert {str(r["event_id"]) for r in effects} == created
+    assert {r["note"] for r in effects} == {"warehouse.created"}
+    processed = await pool.fetch("SELECT event_id FROM processed_events WHERE consumer = $1", config.name)
+    assert {str(r["event_id"]) for r in processed} == created
 
 
 async def effects_reach(pool: asyncpg.Pool, expected: int) -> bool:

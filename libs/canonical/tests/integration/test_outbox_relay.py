@@ -5,7 +5,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from canonical.events.envelope import CloudEvent
+from canonical.events.envelope import TYPE_HEADER, CloudEvent
 from canonical.events.registry import topic_name
 from canonical.eventstore.relay import OutboxRelay
 from canonical.eventstore.store import EventWriter
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 async def read_topic(topic: str, count: int, timeout_s: float = 20.0) -> list[tuple[bytes, CloudEvent]]:
+    """The records' keys and events; each record's headers name its event's type."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=kafka_bootstrap(), auto_offset_reset="earliest", enable_auto_commit=False
     )
@@ -27,7 +28,10 @@ async def read_topic(topic: str, count: int, timeout_s: float = 20.0) -> list[tu
         async with asyncio.timeout(timeout_s):
             while len(received) < count:
                 for records in (await consumer.getmany(timeout_ms=200)).values():
-                    received += [(r.key, CloudEvent.from_json(r.value)) for r in records]
+                    for record in records:
+                        event = CloudEvent.from_json(record.value)
+                        assert (TYPE_HEADER, event.type.encode()) in record.headers
+                        received.append((record.key, event))
     finally:
         await consumer.stop()
     return received

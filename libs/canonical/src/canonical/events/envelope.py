@@ -16,6 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+# Kafka header with the event's type beside the structured payload (the CloudEvents Kafka binding's name for
+# the attribute); a receiver still reads the type from the payload, the header only lets it skip early.
+TYPE_HEADER = "ce_type"
 
 
 def utc_now() -> datetime:

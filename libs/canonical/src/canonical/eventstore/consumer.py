@@ -31,7 +31,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from canonical.db import Connection
-from canonical.events.envelope import CloudEvent
+from canonical.events.envelope import TYPE_HEADER, CloudEvent
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class ConsumerConfig:
     max_batch: int = 500
     handler_attempts: int = 3
     commit_interval_s: float = 1.0
+    # The event types the handler applies; others on the topics are skipped unparsed (by their `ce_type`
+    # header) and unrecorded: applying nothing twice is still nothing. None: every event reaches the handler.
+    event_types: frozenset[str] | None = None
 
 
 class PoisonEvent(Exception):
@@ -71,6 +74,13 @@ class ApplyOneByOne(Exception):
 
 # True while the consumer applies a failed batch's events one at a time (see ApplyOneByOne).
 applying_alone: ContextVar[bool] = ContextVar("applying_alone", default=False)
+
+
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode()
+    return None
 
 
 class IdempotentConsumer:
@@ -165,15 +175,23 @@ class IdempotentConsumer:
                 )
                 await backoff.sleep(stop)
 
+    def _wanted(self, event_type: str | None) -> bool:
+        wanted = self._config.event_types
+        return wanted is None or event_type is None or event_type in wanted
+
     async def _apply(self, records: list[ConsumerRecord]) -> None:
         parsed: list[tuple[ConsumerRecord, CloudEvent]] = []
         for record in records:
+            if not self._wanted(_header(record, TYPE_HEADER)):
+                continue
             try:
                 event = CloudEvent.from_json(record.value)
                 uuid.UUID(event.id)  # ids are recorded as uuid; anything else could never be marked applied
-                parsed.append((record, event))
             except (ValidationError, ValueError, TypeError) as error:
                 await self._dead_letter(record, None, f"unreadable envelope: {error}")
+                continue
+            if self._wanted(event.type):  # a record without the header (queued before it existed)
+                parsed.append((record, event))
         if not parsed:
             return
         try:

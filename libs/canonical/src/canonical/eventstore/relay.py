@@ -21,7 +21,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Histogram
 
-from canonical.events.envelope import CONTENT_TYPE
+from canonical.events.envelope import CONTENT_TYPE, TYPE_HEADER
 from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,15 @@ PUBLISH_LAG = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 RELAY_FAILURES = Counter("wms_outbox_relay_failures_total", "Relay rounds that failed and will be retried")
+
+
+def event_headers(event_type: str | None) -> list[tuple[str, bytes]]:
+    """Structured CloudEvents (the whole event is the payload); the type rides along as `ce_type` so a
+    consumer can skip types it does not apply without parsing them (see IdempotentConsumer)."""
+    headers = [("content-type", CONTENT_TYPE.encode())]
+    if event_type is not None:  # rows queued by a release before outbox.event_type existed
+        headers.append((TYPE_HEADER, event_type.encode()))
+    return headers
 
 
 class OutboxRelay:
@@ -93,16 +102,18 @@ class OutboxRelay:
             if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK_KEY):
                 return 0
             rows = await connection.fetch(
-                "SELECT id, topic, partition_key, payload, created_at FROM outbox"
+                "SELECT id, event_type, topic, partition_key, payload, created_at FROM outbox"
                 " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 self._batch_size,
             )
             if not rows:
                 return 0
-            headers = [("content-type", CONTENT_TYPE.encode())]
             deliveries = [
                 await self._producer.send(
-                    row["topic"], value=bytes(row["payload"]), key=row["partition_key"].encode(), headers=headers
+                    row["topic"],
+                    value=bytes(row["payload"]),
+                    key=row["partition_key"].encode(),
+                    headers=event_headers(row["event_type"]),
                 )
                 for row in rows
             ]

@@ -24,10 +24,10 @@ _APPEND = """
             WITH ORDINALITY AS e (stream_id, version, id, type, schema_version, data, metadata, n)
         ORDER BY e.n
     )
-    INSERT INTO outbox (event_id, topic, partition_key, payload)
-    SELECT o.id, o.topic, o.partition_key, o.payload
-    FROM unnest($3::uuid[], $8::text[], $9::text[], $10::bytea[])
-        WITH ORDINALITY AS o (id, topic, partition_key, payload, n)
+    INSERT INTO outbox (event_id, event_type, topic, partition_key, payload)
+    SELECT o.id, o.type, o.topic, o.partition_key, o.payload
+    FROM unnest($3::uuid[], $4::text[], $8::text[], $9::text[], $10::bytea[])
+        WITH ORDINALITY AS o (id, type, topic, partition_key, payload, n)
     ORDER BY o.n
 """
 

@@ -2,7 +2,8 @@
 
 Marking commits with the consumer's processed-event record and NOTIFYs the
 requests waiting for that record (read-your-writes). Every other event type
-on the inbound topic, including the service's own `record_accepted`, is skipped.
+on the inbound topic, including the service's own `record_accepted`, is skipped
+by the consumer, unparsed and without a transaction.
 """
 
 from __future__ import annotations
@@ -39,5 +40,10 @@ async def record_outcomes(connection: Connection, events: Sequence[CloudEvent]) 
 
 def apply_outcome_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
     topic = topic_name(runtime.settings.kafka_topic_prefix, INBOUND_CONTEXT)
-    config = ConsumerConfig(CONSUMER_NAME, [topic], runtime.settings.kafka_bootstrap_servers)
+    config = ConsumerConfig(
+        CONSUMER_NAME,
+        [topic],
+        runtime.settings.kafka_bootstrap_servers,
+        event_types=frozenset({APPLIED, APPLY_FAILED}),
+    )
     return IdempotentConsumer(config, runtime.pool, record_outcomes)

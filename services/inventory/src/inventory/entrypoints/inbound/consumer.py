@@ -3,7 +3,7 @@
 Delivery is at least once; the platform's idempotent consumer records each
 event id with its effect, so a redelivered record is applied once. Other
 event types on the inbound topic (including the outcomes this worker emits)
-are skipped.
+are skipped by the consumer, unparsed.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ def inbound_apply_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
             connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS, savepoints=applying_alone.get()
         )
         for event in events:
-            if event.type == ACCEPTED:
-                await apply_accepted(AcceptedRecord.from_event(event.id, event.data), uow, context_of(event))
+            await apply_accepted(AcceptedRecord.from_event(event.id, event.data), uow, context_of(event))
 
     topic = topic_name(runtime.settings.kafka_topic_prefix, INBOUND_CONTEXT)
-    config = ConsumerConfig(CONSUMER_NAME, [topic], runtime.settings.kafka_bootstrap_servers)
+    config = ConsumerConfig(
+        CONSUMER_NAME, [topic], runtime.settings.kafka_bootstrap_servers, event_types=frozenset({ACCEPTED})
+    )
     return IdempotentConsumer(config, runtime.pool, apply_batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -57,3 +58,19 @@ async def test_small_limits_stay_exact(redis: Redis) -> None:
     assert [await first.hit("auth", "10.0.0.2", 3) is None for _ in range(2)] == [True, True]
     assert [await second.hit("auth", "10.0.0.2", 3) is None for _ in range(2)] == [True, False]
     assert await first.hit("auth", "10.0.0.2", 3) is not None
+
+
+async def test_a_burst_of_concurrent_requests_gets_the_whole_limit(redis: Redis) -> None:
+    """Requests that find the lease spent while another is being leased wait for it, not lease on their own:
+    fifty at once must neither over-lease the window (refusing it early) nor lose a lease's units."""
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    limiter = replica(redis, prefix)
+
+    async def burst(count: int) -> int:
+        answers = await asyncio.gather(*(limiter.hit("default", "10.0.0.3", 300) for _ in range(count)))
+        return sum(answer is None for answer in answers)
+
+    assert [await burst(50) for _ in range(6)] == [50, 50, 50, 50, 50, 50]
+    assert await burst(50) == 0
+    (key,) = [k async for k in redis.scan_iter(f"{prefix}rl:*")]
+    assert int(await redis.get(key)) == 300 + 15  # 20 leases of 15, and the one refused

@@ -13,6 +13,7 @@ long usernames (V-024).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -38,6 +39,7 @@ class Limits:
         self.lockout_s = lockout_s
         self._leased: dict[str, int] = {}  # units this replica may still admit, per window key
         self._exhausted: set[str] = set()  # window keys Redis refused: they stay refused until the window ends
+        self._leasing: dict[str, asyncio.Future[bool]] = {}  # a lease in flight per key; True once it answered
         self._leased_window = 0
 
     def _key(self, *parts: str) -> str:
@@ -55,11 +57,33 @@ class Limits:
             self._leased, self._exhausted, self._leased_window = {}, set(), window
         key = self._key("rl", bucket, client, str(window))
         retry_after = max(1, int((window + 1) * WINDOW_S - now) + 1)
+        # One lease in flight per key: a burst that finds the lease spent waits for it, or fifty requests
+        # at once would lease fifty chunks, overshoot the window's count in Redis and be refused early.
+        while (leasing := self._leasing.get(key)) is not None:
+            if not await asyncio.shield(leasing):
+                return None  # Redis is unavailable: the leasing request let itself through, and so does this one
         if key in self._exhausted:
             return retry_after
         if self._leased.get(key, 0) > 0:
             self._leased[key] -= 1
             return None
+        leasing = asyncio.get_running_loop().create_future()
+        self._leasing[key] = leasing
+        try:
+            granted = await self._lease(key, limit)
+        finally:
+            del self._leasing[key]
+            leasing.set_result(granted is not None)
+        if granted is None:
+            return None
+        if granted <= 0:
+            self._exhausted.add(key)
+            return retry_after
+        self._leased[key] = granted - 1  # one of them admits this request
+        return None
+
+    async def _lease(self, key: str, limit: int) -> int | None:
+        """Units leased from this window's quota (0 or less: none left); None if Redis is unavailable."""
         chunk = max(1, limit // LEASE_FRACTION)
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
@@ -69,12 +93,7 @@ class Limits:
         except (RedisError, OSError) as error:
             log.warning("rate limiter unavailable, request let through: %s", error)
             return None
-        granted = min(chunk, limit - (int(count) - chunk))  # the part of this lease still under the limit
-        if granted <= 0:
-            self._exhausted.add(key)
-            return retry_after
-        self._leased[key] = granted - 1  # one of them admits this request
-        return None
+        return min(chunk, limit - (int(count) - chunk))  # the part of this lease still under the limit
 
     async def ip_locked_for(self, ip: str) -> int:
         ttl = int(await self._redis.ttl(self._key("lock", "ip", ip)))

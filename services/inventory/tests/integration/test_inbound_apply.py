@@ -189,6 +189,35 @@ async def test_a_record_that_cannot_apply_is_refused_alone(inventory: httpx.Asyn
     assert await feed.pool.fetchval("SELECT count(*) FROM consumer_dead_letters") == 0
 
 
+async def apply_as_one_batch(settings: Settings, events: list[CloudEvent]) -> None:
+    """The events reach inventory's consumer as one poll of one partition."""
+    runtime = ServiceRuntime(settings)
+    await runtime.start()
+    try:
+        consumer = inbound_apply_consumer(runtime)
+        partition = TopicPartition("inbound", 0)
+        records = [
+            ConsumerRecord("inbound", 0, n, 0, 0, None, e.to_json(), None, 0, 0, ()) for n, e in enumerate(events)
+        ]
+        assert await consumer.apply_records(asyncio.Event(), partition, records)
+    finally:
+        await runtime.stop()
+
+
+async def test_a_batch_answers_each_record_in_its_own_request_chain(feed: Feed) -> None:
+    """A batch's outcomes are written together, each still caused by its record and in its caller's chain."""
+    events = [
+        accepted("vendor", uuid.uuid4(), {"name": "Initech"}),
+        accepted("customer", uuid.uuid4(), {"name": "Hooli"}),
+        accepted("item", uuid.uuid4(), {"sku": "BATCHED-1", "item_name": "Batched"}),
+    ]
+    await apply_as_one_batch(feed.settings, events)
+    for event in events:
+        outcome = await feed.announced(event)
+        assert (outcome.type, outcome.correlationid) == ("inbound.record_applied", event.correlationid)
+        assert outcome.data["inbound_id"] == event.data["inbound_id"]
+
+
 async def test_a_record_refused_after_it_wrote_leaves_nothing_behind(
     inventory: httpx.AsyncClient, inventory_settings: Settings, pool: asyncpg.Pool
 ) -> None:
@@ -202,17 +231,7 @@ async def test_a_record_refused_after_it_wrote_leaves_nothing_behind(
         accepted("item", canonical_id, {"sku": "SEEDED-2", "weight_lbs": "-5"}),
         accepted("customer", uuid.uuid4(), {"name": "Hooli", "email": "ops@hooli.example"}),
     ]
-    runtime = ServiceRuntime(inventory_settings)
-    await runtime.start()
-    try:
-        consumer = inbound_apply_consumer(runtime)
-        partition = TopicPartition("inbound", 0)
-        records = [
-            ConsumerRecord("inbound", 0, n, 0, 0, None, e.to_json(), None, 0, 0, ()) for n, e in enumerate(events)
-        ]
-        assert await consumer.apply_records(asyncio.Event(), partition, records)
-    finally:
-        await runtime.stop()
+    await apply_as_one_batch(inventory_settings, events)
     rows = await pool.fetch(
         "SELECT event_id::text, outcome, error_code FROM inbound_applications WHERE event_id = ANY($1::uuid[])",
         [e.id for e in events],

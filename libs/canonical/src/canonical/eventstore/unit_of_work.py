@@ -29,12 +29,17 @@ Projector = Callable[[Connection, CloudEvent], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Recorded:
-    """Domain events for one stream, after `expected_version`; `partition_key` as `StreamAppend`'s."""
+    """Domain events for one stream, after `expected_version`; `partition_key` as `StreamAppend`'s.
+
+    `context`: the command these events answer, when it is not the one `record_all` is called with
+    (a consumer answering a batch's events at once, each in its own request chain).
+    """
 
     stream_id: str
     expected_version: int
     events: Sequence[DomainEvent]
     partition_key: str | None = None
+    context: CommandContext | None = None
 
 
 class ConcurrentChange(Conflict):
@@ -140,7 +145,7 @@ class EventSourcedUnitOfWork:
                         e.data,
                         source=self._source,
                         subject=a.stream_id,
-                        context=context,
+                        context=a.context or context,
                     )
                     for e in a.events
                 ],

@@ -56,20 +56,25 @@ class PostgresInboundRepository:
         values["updated_at"] = values["updated_at"].isoformat()
         return Party(**values)
 
-    async def record_outcome(self, accepted: AcceptedRecord, outcome: Outcome) -> None:
-        await self._connection.execute(
+    async def record_outcomes(self, outcomes: Sequence[tuple[AcceptedRecord, Outcome]]) -> None:
+        await self._connection.executemany(
             "INSERT INTO inbound_applications (event_id, inbound_id, resource, canonical_type, canonical_id,"
             " external_version, outcome, action, local_id, error_code, error_message)"
             " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            accepted.event_id,
-            accepted.inbound_id,
-            accepted.resource,
-            accepted.canonical_type,
-            accepted.canonical_id,
-            accepted.external_version,
-            "applied" if outcome.applied else "rejected",
-            outcome.action,
-            outcome.local_id,
-            outcome.error_code,
-            outcome.error_message,
+            [
+                (
+                    accepted.event_id,
+                    accepted.inbound_id,
+                    accepted.resource,
+                    accepted.canonical_type,
+                    accepted.canonical_id,
+                    accepted.external_version,
+                    "applied" if outcome.applied else "rejected",
+                    outcome.action,
+                    outcome.local_id,
+                    outcome.error_code,
+                    outcome.error_message,
+                )
+                for accepted, outcome in outcomes
+            ],
         )

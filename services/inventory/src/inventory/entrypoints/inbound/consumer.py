@@ -19,7 +19,7 @@ from canonical.web.runtime import ServiceRuntime
 from inventory.adapters.inbound.unit_of_work import SavepointUnitOfWork
 from inventory.domain.inbound.records import AcceptedRecord
 from inventory.entrypoints.dependencies import PROJECTORS
-from inventory.service_layer.inbound.apply import apply_accepted
+from inventory.service_layer.inbound.apply import Answer, answer_all, apply_accepted
 
 CONSUMER_NAME = "inventory-inbound-apply"
 INBOUND_CONTEXT = "inbound"
@@ -41,8 +41,11 @@ def inbound_apply_consumer(runtime: ServiceRuntime) -> IdempotentConsumer:
         uow = SavepointUnitOfWork(
             connection, runtime.pool, runtime.writer, runtime.registry, PROJECTORS, savepoints=applying_alone.get()
         )
+        answers = []
         for event in events:
-            await apply_accepted(AcceptedRecord.from_event(event.id, event.data), uow, context_of(event))
+            accepted, context = AcceptedRecord.from_event(event.id, event.data), context_of(event)
+            answers.append(Answer(accepted, await apply_accepted(accepted, uow, context), context))
+        await answer_all(answers, uow)
 
     topic = topic_name(runtime.settings.kafka_topic_prefix, INBOUND_CONTEXT)
     config = ConsumerConfig(

@@ -5,12 +5,14 @@ refuses it (unknown item, an order no longer OPEN, a duplicate number), that
 transaction rolls back whole and the refusal is recorded instead, with an
 `inbound.record_apply_failed` event, so nothing is half-applied, nothing is
 dropped silently and the consumer never retries a record that cannot apply.
-The outcome and its event commit with the consumer's processed-event mark.
+A batch's outcomes and their events are written together once its records
+are applied, and commit with the consumer's processed-event marks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -59,26 +61,39 @@ def application_stream(accepted: AcceptedRecord) -> str:
 
 
 async def apply_accepted(accepted: AcceptedRecord, uow: InboundUnitOfWork, context: CommandContext) -> Outcome:
+    """Apply the record, or settle that it is refused; the caller answers it (`answer_all`)."""
     applier = APPLIERS.get(accepted.canonical_type)
     try:
         if applier is None:
             raise NotAppliedHere(f"Inventory does not apply {accepted.canonical_type} records yet.")
-        async with uow:  # an applied record and its answer share one savepoint (two round trips fewer)
-            outcome = await applier(accepted, uow, context)
-            await _answer(accepted, outcome, uow, context)
-        return outcome
+        async with uow:
+            return await applier(accepted, uow, context)
     except DomainError as refusal:
-        outcome = Outcome.refused(refusal)
+        return Outcome.refused(refusal)
+
+
+@dataclass(frozen=True)
+class Answer:
+    accepted: AcceptedRecord
+    outcome: Outcome
+    context: CommandContext
+
+
+async def answer_all(answers: Sequence[Answer], uow: InboundUnitOfWork) -> None:
+    """Each record's outcome row and event, for a whole batch in two round trips (they commit with the
+    batch: nothing the batch applies reads them, so they need not be written record by record)."""
+    if not answers:
+        return
+    appends = []
+    for answer in answers:
+        event_type, data = answer.outcome.event_data(answer.accepted)
+        stream = application_stream(answer.accepted)
+        appends.append(
+            Recorded(stream, 0, [DomainEvent(event_type, data)], outcome_key(answer.accepted), answer.context)
+        )
     async with uow:
-        await _answer(accepted, outcome, uow, context)
-    return outcome
-
-
-async def _answer(accepted: AcceptedRecord, outcome: Outcome, uow: InboundUnitOfWork, context: CommandContext) -> None:
-    await uow.inbound.record_outcome(accepted, outcome)
-    event_type, data = outcome.event_data(accepted)
-    answer = Recorded(application_stream(accepted), 0, [DomainEvent(event_type, data)], outcome_key(accepted))
-    await uow.record_all([answer], context)
+        await uow.inbound.record_outcomes([(a.accepted, a.outcome) for a in answers])
+        await uow.record_all(appends, answers[0].context)
 
 
 async def _item_id(accepted: AcceptedRecord, sku: str | None, uow: InboundUnitOfWork) -> int | None:

@@ -45,6 +45,9 @@ class FakeCatalog:
     async def bin(self, bin_id: int) -> Bin | None:
         return self.bins.get(bin_id)
 
+    async def bins_by_id(self, *bin_ids: int) -> dict[int, Bin]:
+        return {b: self.bins[b] for b in bin_ids if b in self.bins}
+
     async def item(self, item_id: int) -> Item | None:
         return self.items.get(item_id)
 

@@ -81,13 +81,17 @@ class CatalogRepository(SequencedRepository):
         return None if row is None else Zone(**dict(row))
 
     async def bin(self, bin_id: int) -> Bin | None:
-        row = await self._connection.fetchrow(
+        return (await self.bins_by_id(bin_id)).get(bin_id)
+
+    async def bins_by_id(self, *bin_ids: int) -> dict[int, Bin]:
+        """The bins that exist among these ids, in one round trip (a receipt or a move names several)."""
+        rows = await self._connection.fetch(
             "SELECT bin_id, external_id, warehouse_id, zone_id, bin_code, bin_barcode, bin_type, aisle, row_num,"
             " level_num, position_num, pick_sequence, putaway_sequence, description, is_active"
-            " FROM bins WHERE bin_id = $1",
-            bin_id,
+            " FROM bins WHERE bin_id = ANY($1::int[]) ORDER BY bin_id",
+            list(set(bin_ids)),
         )
-        return None if row is None else bin_from_row(row)
+        return {r["bin_id"]: bin_from_row(r) for r in rows}
 
     async def item(self, item_id: int) -> Item | None:
         return (await self.items_by_id(item_id)).get(item_id)

@@ -29,7 +29,10 @@ def stock_lock_order(
 
 
 async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | None]:
-    return {bin_id: await uow.catalog.bin(bin_id) for bin_id in sorted(set(bin_ids))}
+    """Each bin by id, None for one that does not exist (callers answer 404 for it)."""
+    wanted = sorted(set(bin_ids))
+    found = await uow.catalog.bins_by_id(*wanted)
+    return {bin_id: found.get(bin_id) for bin_id in wanted}
 
 
 async def lock_items(uow: UnitOfWork, *item_ids: int) -> dict[int, Item]:

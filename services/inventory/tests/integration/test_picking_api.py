@@ -94,6 +94,32 @@ async def test_a_classic_batch_allocates_by_walk_and_picks_to_completion(
     assert (await inventory.post("/api/picking/complete-batch", json={"batch_id": 99999})).status_code == 400
 
 
+async def test_a_warehouse_that_turned_sku_scans_off_picks_by_upc_only(
+    inventory: httpx.AsyncClient, floor: Floor
+) -> None:
+    await sales_order(inventory, floor, "SO-1", ("TST-2", 1), ("TST-3", 1))
+    created = await inventory.post(
+        "/api/picking/create-batch", json={"so_identifiers": ["SO-1"], "warehouse_id": floor.wh}
+    )
+    assert created.status_code == 200, created.text
+    tasks = {t["sku"]: t["pick_task_id"] for t in created.json()["tasks"]}
+
+    async def confirm(sku: str, barcode: str) -> httpx.Response:
+        body = {"pick_task_id": tasks[sku], "scanned_barcode": barcode, "quantity_picked": 1}
+        return await inventory.post("/api/picking/confirm", json=body)
+
+    async def accept_sku_scan(value: str) -> None:
+        settings = {"warehouse_id": floor.wh, "settings": {"accept_sku_scan": value}}
+        assert (await inventory.put("/api/admin/settings", json=settings)).status_code == 200
+
+    await accept_sku_scan("false")
+    by_sku = await confirm("TST-3", "TST-3")
+    assert (by_sku.status_code, by_sku.json()["code"]) == (400, "wrong_item_scanned")
+    assert (await confirm("TST-3", "UPC-TST-3")).status_code == 200
+    await accept_sku_scan("true")
+    assert (await confirm("TST-2", "TST-2")).status_code == 200
+
+
 async def test_available_to_promise_counts_pickable_stock_minus_allocation(
     inventory: httpx.AsyncClient, floor: Floor
 ) -> None:

@@ -97,7 +97,11 @@ async def handle_confirm_pick(
         if task is None:
             raise PickTaskNotFound()
         item = existing_item(items, task.item_id)
-        accept_sku = (await uow.catalog.settings(batch.warehouse_id)).accept_sku_scan
+        # The setting decides only a scan that is not the UPC or an alias: the usual scan reads no settings.
+        accept_sku = (
+            item.matches_scan(scanned_barcode, accept_sku=False)
+            or (await uow.catalog.settings(batch.warehouse_id)).accept_sku_scan
+        )
         return confirm_pick(
             batch, pick_task_id, scanned_barcode, quantity, item, accept_sku=accept_sku, actor=context.actor, now=now
         )

@@ -142,6 +142,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
             rate_limit_csp_report_per_min=1_000_000,
             rate_limit_events_per_min=1_000_000,
             rate_limit_snapshot_per_min=1_000_000,
+            rate_limit_inbound_per_min=1_000_000,
         ) as gateway:
             admin = await gateway.bearer()
             async with gateway.client(headers=admin) as client:

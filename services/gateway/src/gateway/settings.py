@@ -59,9 +59,10 @@ class Settings(ServiceSettings):
     rate_limit_tokens_per_min: int = Field(default=60, ge=1, le=1_000_000)
     rate_limit_connector_test_per_min: int = Field(default=10, ge=1, le=1_000_000)
     rate_limit_csp_report_per_min: int = Field(default=60, ge=1, le=1_000_000)
-    # Per API token, as v1.7 (integration-security 7.4): each polling route, and every snapshot page.
+    # Per API token (integration-security 7.4): each polling route, every snapshot page, each inbound resource.
     rate_limit_events_per_min: int = Field(default=120, ge=1, le=1_000_000)
     rate_limit_snapshot_per_min: int = Field(default=2, ge=1, le=1_000_000)
+    rate_limit_inbound_per_min: int = Field(default=100, ge=1, le=1_000_000)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_s: int = Field(default=900, ge=60, le=86_400)
 

@@ -146,6 +146,31 @@ async def test_each_token_has_its_own_quota_per_machine_route(
             assert await statuses("/api/v1/events/types", first, 1) == [200]
 
 
+async def test_an_inbound_token_has_a_quota_per_resource(
+    start_gateway: StartGateway, identity_keys: IdentityKeys
+) -> None:
+    async with serving(echo_service(identity_keys.public_setting, [1])) as upstream:
+        gateway = await start_gateway(inventory_url=upstream, inbound_url=upstream, rate_limit_inbound_per_min=2)
+        resources = ["sales_orders", "items"]
+        issued = [await _issue(gateway, source_system="erp", inbound_resources=resources) for _ in range(2)]
+        assert [r.status_code for r in issued] == [201, 201], issued[0].text
+        first, second = [r.json()["token"] for r in issued]
+        async with gateway.client() as client:
+
+            async def statuses(resource: str, token: str, count: int) -> list[int]:
+                return [
+                    (
+                        await client.post(f"/api/v1/inbound/{resource}", json={}, headers={"X-WMS-Token": token})
+                    ).status_code
+                    for _ in range(count)
+                ]
+
+            assert await statuses("sales_orders", first, 3) == [200, 200, 429]
+            # Per token, not per address: the other system behind the same address keeps its own count.
+            assert await statuses("sales_orders", second, 2) == [200, 200]
+            assert await statuses("items", first, 2) == [200, 200]
+
+
 async def test_rotate_revoke_and_delete_take_effect_at_once_and_are_events(routed: Gateway) -> None:
     issued = (await _issue(routed, endpoints=["events.poll"])).json()
     token_id = issued["token_id"]

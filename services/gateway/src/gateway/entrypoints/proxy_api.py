@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from canonical.identity import Identity
 from gateway.domain.access import check_admin_path, check_function, check_warehouse, requested_warehouse
-from gateway.domain.api_tokens import ApiToken, InvalidToken, authorize_route, route_slug
+from gateway.domain.api_tokens import INBOUND_PREFIX, ApiToken, InvalidToken, authorize_route, route_slug
 from gateway.domain.errors import RateLimited
 from gateway.domain.users import User
 from gateway.entrypoints.context import Gateway, Principal, authenticate, gateway
@@ -97,30 +97,35 @@ async def authenticate_machine(request: Request) -> Identity:
     if presented is None or token is None or not token.usable(datetime.now(UTC)):
         raise InvalidToken
     authorize_route(token.scope, request.method, request.url.path)
-    await _within_token_quota(wiring, route_slug(request.method, request.url.path), token.token_id)
+    await _within_token_quota(wiring, request, token.token_id)
     await wiring.tokens.used(wiring.runtime.pool, token.token_id)
     return token_identity(token)
 
 
-def token_quota_per_min(slug: str, settings: Settings) -> int | None:
-    """The per-token quota of a machine route (the snapshot's counts every page), if it has one."""
+def token_quota(method: str, path: str, settings: Settings) -> tuple[str, int] | None:
+    """The per-token quota of a machine route, as (bucket, requests per minute): each route counts on its own,
+    every page of the snapshot too. Inbound is per token (v1.7 keyed it by address: one busy ERP behind a
+    shared address used up the quota of every other system there)."""
+    if path.startswith(INBOUND_PREFIX):
+        resource = path[len(INBOUND_PREFIX) :].split("/", 1)[0]
+        return f"inbound.{resource}", settings.rate_limit_inbound_per_min
+    slug = route_slug(method, path)
     if slug == "snapshot.inventory":
-        return settings.rate_limit_snapshot_per_min
-    if slug.startswith("events."):
-        return settings.rate_limit_events_per_min
+        return slug, settings.rate_limit_snapshot_per_min
+    if slug is not None and slug.startswith("events."):
+        return slug, settings.rate_limit_events_per_min
     return None
 
 
-async def _within_token_quota(wiring: Gateway, slug: str | None, token_id: int) -> None:
-    if slug is None or not wiring.settings.rate_limit_enabled:
+async def _within_token_quota(wiring: Gateway, request: Request, token_id: int) -> None:
+    quota = token_quota(request.method, request.url.path, wiring.settings)
+    if quota is None or not wiring.settings.rate_limit_enabled:
         return
-    quota = token_quota_per_min(slug, wiring.settings)
-    if quota is None:
-        return
-    retry_after = await wiring.limits.hit(slug, f"token:{token_id}", quota)
+    bucket, per_min = quota
+    retry_after = await wiring.limits.hit(bucket, f"token:{token_id}", per_min)
     if retry_after is not None:
         raise RateLimited(
-            f"This token may call {slug} {quota} time(s) per minute; retry in {retry_after} s.",
+            f"This token may call {bucket} {per_min} time(s) per minute; retry in {retry_after} s.",
             legacy_error=RateLimited.code,
             retry_after=retry_after,
         )

@@ -140,6 +140,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
             rate_limit_tokens_per_min=1_000_000,
             rate_limit_connector_test_per_min=1_000_000,
             rate_limit_csp_report_per_min=1_000_000,
+            rate_limit_webhook_admin_per_min=1_000_000,
             rate_limit_events_per_min=1_000_000,
             rate_limit_snapshot_per_min=1_000_000,
             rate_limit_inbound_per_min=1_000_000,

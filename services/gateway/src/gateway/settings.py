@@ -59,6 +59,7 @@ class Settings(ServiceSettings):
     rate_limit_tokens_per_min: int = Field(default=60, ge=1, le=1_000_000)
     rate_limit_connector_test_per_min: int = Field(default=10, ge=1, le=1_000_000)
     rate_limit_csp_report_per_min: int = Field(default=60, ge=1, le=1_000_000)
+    rate_limit_webhook_admin_per_min: int = Field(default=60, ge=1, le=1_000_000)
     # Per API token (integration-security 7.4): each polling route, every snapshot page, each inbound resource.
     rate_limit_events_per_min: int = Field(default=120, ge=1, le=1_000_000)
     rate_limit_snapshot_per_min: int = Field(default=2, ge=1, le=1_000_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -134,6 +135,23 @@ async def test_auth_routes_have_a_tighter_limit(start_gateway: StartGateway) -> 
         body = {"refresh_token": "nope"}
         statuses = [(await client.post("/api/auth/refresh", json=body)).status_code for _ in range(3)]
     assert statuses == [401, 401, 429]
+
+
+async def test_webhook_admin_mutations_are_limited_per_route(start_gateway: StartGateway) -> None:
+    """Counted per route, every subscription together; reads are not counted. (No dispatcher runs here:
+    what passes the limiter is answered by the missing upstream, never 429.)"""
+    gateway = await start_gateway(rate_limit_webhook_admin_per_min=2)
+    async with gateway.client(headers=await gateway.bearer()) as client:
+
+        async def limited(method: str, path: str) -> bool:
+            return (await client.request(method, path, json={})).status_code == 429
+
+        patches = [await limited("PATCH", f"/api/admin/webhooks/{uuid.uuid4()}") for _ in range(3)]
+        assert patches == [False, False, True]
+        rotations = [await limited("POST", f"/api/admin/webhooks/{uuid.uuid4()}/rotate-secret") for _ in range(2)]
+        assert rotations == [False, False]
+        assert [await limited("GET", "/api/admin/webhooks") for _ in range(3)] == [False, False, False]
+        assert [await limited("POST", "/api/admin/webhooks") for _ in range(3)] == [False, False, True]
 
 
 async def test_without_redis_the_limiter_lets_requests_through_but_login_fails_closed(

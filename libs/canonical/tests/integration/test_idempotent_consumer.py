@@ -6,14 +6,14 @@ import pytest
 
 from canonical.db import Connection
 from canonical.events.envelope import CloudEvent
-from canonical.events.registry import default_registry, topic_name
+from canonical.events.registry import topic_name
 from canonical.eventstore.consumer import ConsumerConfig, IdempotentConsumer, PoisonEvent
 from canonical.eventstore.relay import OutboxRelay
 from canonical.eventstore.store import EventWriter
 from canonical.kafka import create_producer, ensure_topics
 from canonical.testing import eventually, kafka_bootstrap, publish
 
-from .events import warehouse_created
+from .events import warehouse_created, warehouse_deleted
 
 pytestmark = pytest.mark.integration
 
@@ -75,17 +75,6 @@ async def test_offsets_are_committed_after_the_effect_so_a_restart_resumes(
     await publish(topic, warehouse_created(2).to_json())
     await run_until(2)
     assert await pool.fetchval("SELECT count(*) FROM processed_events WHERE consumer = $1", config.name) == 2
-
-
-def warehouse_deleted(warehouse_id: int) -> CloudEvent:
-    event_type = default_registry().get("warehouse.deleted", 1)
-    return CloudEvent(
-        source="/tests",
-        type=event_type.name,
-        subject=f"warehouse-{warehouse_id}",
-        dataschema=event_type.dataschema,
-        data={"warehouse_id": warehouse_id},
-    )
 
 
 async def test_a_consumer_of_some_types_applies_and_records_only_those(

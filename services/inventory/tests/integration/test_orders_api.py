@@ -14,7 +14,7 @@ from canonical.models import CanonicalOrderLine, CanonicalSalesOrder
 from canonical.testing import IdentityKeys
 from inventory.adapters.unit_of_work import PostgresUnitOfWork
 from inventory.entrypoints.dependencies import PROJECTORS
-from inventory.service_layer.orders.sales_orders import import_sales_order
+from inventory.service_layer.orders.sales_orders import ImportedOrder, import_sales_order
 from inventory.settings import Settings
 
 from .support import warehouse
@@ -105,12 +105,14 @@ async def test_inbound_orders_are_created_then_updated_by_number(
             customer_name="Fly Shop",
             lines=[CanonicalOrderLine(sku="TST-1", quantity_ordered=2)],
         )
-        so_id = await import_sales_order(uow(), order, [floor.items["TST-1"]], context)
+        created = await import_sales_order(uow(), order, [floor.items["TST-1"]], context)
+        assert created.created
+        so_id = created.so_id
         assert (await order_lines(inventory, so_id))["TST-1"]["quantity_ordered"] == 2
         update = CanonicalSalesOrder(
             so_number="ERP-1", priority=5, lines=[CanonicalOrderLine(sku="TST-2", quantity_ordered=4)]
         )
-        assert await import_sales_order(uow(), update, [floor.items["TST-2"]], context) == so_id
+        assert await import_sales_order(uow(), update, [floor.items["TST-2"]], context) == ImportedOrder(so_id, False)
         detail = (await inventory.get(f"/api/admin/sales-orders/{so_id}")).json()
         assert (detail["sales_order"]["priority"], detail["sales_order"]["customer_name"]) == (5, "Fly Shop")
         assert [(line["sku"], line["quantity_ordered"]) for line in detail["lines"]] == [("TST-2", 4)]

@@ -30,8 +30,10 @@ class PostgresInboundRepository:
         return {r["canonical_id"]: int(r["local_id"]) for r in rows}
 
     async def link(self, canonical_type: str, canonical_id: UUID, local_id: int) -> None:
+        """The local record a canonical id became; its first link stays (a sales order's updates link again)."""
         await self._connection.execute(
-            "INSERT INTO inbound_canonical_ids (canonical_type, canonical_id, local_id) VALUES ($1, $2, $3)",
+            "INSERT INTO inbound_canonical_ids (canonical_type, canonical_id, local_id) VALUES ($1, $2, $3)"
+            " ON CONFLICT (canonical_type, canonical_id) DO NOTHING",
             canonical_type,
             canonical_id,
             local_id,

@@ -164,11 +164,9 @@ async def apply_sales_order(accepted: AcceptedRecord, uow: InboundUnitOfWork, co
         raise InvalidCanonicalRecord(f"The sales order is not a valid canonical record: {error}") from None
     refs = order_lines(accepted.record) or []
     lines = resolved_lines(refs, await line_item_ids(refs, uow))
-    existed = await uow.orders.so_id_by_number(order.so_number.strip()) is not None
-    so_id = await import_sales_order(uow, order, [line.item_id for line in lines], context)
-    if accepted.canonical_id not in await uow.inbound.local_ids("sales_order", [accepted.canonical_id]):
-        await uow.inbound.link("sales_order", accepted.canonical_id, so_id)
-    return Outcome(so_id, "updated" if existed else "created")
+    imported = await import_sales_order(uow, order, [line.item_id for line in lines], context)
+    await uow.inbound.link("sales_order", accepted.canonical_id, imported.so_id)
+    return Outcome(imported.so_id, "created" if imported.created else "updated")
 
 
 def _party_applier(kind: PartyKind) -> Applier:

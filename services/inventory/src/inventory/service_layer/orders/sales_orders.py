@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -115,13 +115,18 @@ def canonical_fields(order: CanonicalSalesOrder) -> dict[str, Any]:
     return declared
 
 
+@dataclass(frozen=True)
+class ImportedOrder:
+    so_id: int
+    created: bool  # False: an existing order, updated (or already as sent)
+
+
 async def import_sales_order(
     uow: FulfilmentUnitOfWork, order: CanonicalSalesOrder, item_ids: list[int], context: CommandContext
-) -> int:
+) -> ImportedOrder:
     """An inbound order: created when its SO number is new, else updated while OPEN (409/400 otherwise).
 
     `item_ids[i]` is the inventory item of `order.lines[i]`. Lines, when sent, replace the order's lines.
-    Returns the so_id.
     """
     fields = canonical_fields(order)
     lines = None
@@ -137,9 +142,8 @@ async def import_sales_order(
         if so_id is None:
             if order.warehouse_id is None:
                 raise InvalidSalesOrder("A new sales order needs a warehouse_id.")
-            return await _create(fields, lines or [], uow, context)
+            return ImportedOrder(await _create(fields, lines or [], uow, context), created=True)
         changes = {k: v for k, v in fields.items() if k not in {"so_number", "warehouse_id"}}
-        if not changes and lines is None:
-            return so_id
-        await _update(so_id, changes, lines, uow, context)
-        return so_id
+        if changes or lines is not None:
+            await _update(so_id, changes, lines, uow, context)
+        return ImportedOrder(so_id, created=False)

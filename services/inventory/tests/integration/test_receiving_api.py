@@ -65,6 +65,7 @@ async def test_a_new_order_is_open_numbered_and_scannable_by_its_number(
     assert [(line["line_number"], line["quantity_remaining"]) for line in lines] == [(1, 10), (2, 5)]
     scanned = await inventory.get("/api/receiving/po/PO-1")
     assert scanned.json()["purchase_order"]["po_id"] == dock["po_id"]
+    assert [line["unit_cost"] for line in scanned.json()["lines"]] == [None, 2.5]
     assert (await inventory.get("/api/receiving/po/NOPE")).status_code == 404
 
     duplicate = await inventory.post(

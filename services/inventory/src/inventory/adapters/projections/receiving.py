@@ -17,14 +17,28 @@ def _timestamp(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+# The order and its lines in one statement (one round trip); order events carry the whole order.
+_UPSERT_ORDER = (
+    "WITH header AS (INSERT INTO purchase_orders (po_id, external_id, po_number, po_barcode, vendor_name, vendor_id,"
+    " status, expected_date, warehouse_id, notes, created_at, received_at, created_by)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    " ON CONFLICT (po_id) DO UPDATE SET po_number = EXCLUDED.po_number, po_barcode = EXCLUDED.po_barcode,"
+    " vendor_name = EXCLUDED.vendor_name, vendor_id = EXCLUDED.vendor_id, status = EXCLUDED.status,"
+    " expected_date = EXCLUDED.expected_date, notes = EXCLUDED.notes, received_at = EXCLUDED.received_at)"
+    " INSERT INTO purchase_order_lines (po_line_id, po_id, item_id, line_number, quantity_ordered,"
+    " quantity_received, unit_cost, status)"
+    " SELECT l.po_line_id, $1, l.item_id, l.line_number, l.quantity_ordered, l.quantity_received, l.unit_cost, l.status"
+    " FROM unnest($14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::numeric[], $20::text[])"
+    " AS l (po_line_id, item_id, line_number, quantity_ordered, quantity_received, unit_cost, status)"
+    " ON CONFLICT (po_line_id) DO UPDATE SET quantity_received = EXCLUDED.quantity_received,"
+    " status = EXCLUDED.status"
+)
+_LINE_COLUMNS = ("po_line_id", "item_id", "line_number", "quantity_ordered", "quantity_received", "unit_cost", "status")
+
+
 async def _apply_order(connection: Connection, data: dict[str, Any]) -> None:
     await connection.execute(
-        "INSERT INTO purchase_orders (po_id, external_id, po_number, po_barcode, vendor_name, vendor_id, status,"
-        " expected_date, warehouse_id, notes, created_at, received_at, created_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        " ON CONFLICT (po_id) DO UPDATE SET po_number = EXCLUDED.po_number, po_barcode = EXCLUDED.po_barcode,"
-        " vendor_name = EXCLUDED.vendor_name, vendor_id = EXCLUDED.vendor_id, status = EXCLUDED.status,"
-        " expected_date = EXCLUDED.expected_date, notes = EXCLUDED.notes, received_at = EXCLUDED.received_at",
+        _UPSERT_ORDER,
         data["po_id"],
         data["external_id"],
         data["po_number"],
@@ -38,25 +52,7 @@ async def _apply_order(connection: Connection, data: dict[str, Any]) -> None:
         _timestamp(data["created_at"]),
         _timestamp(data["received_at"]),
         data["created_by"],
-    )
-    await connection.executemany(
-        "INSERT INTO purchase_order_lines (po_line_id, po_id, item_id, line_number, quantity_ordered,"
-        " quantity_received, unit_cost, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (po_line_id) DO UPDATE SET quantity_received = EXCLUDED.quantity_received,"
-        " status = EXCLUDED.status",
-        [
-            (
-                line["po_line_id"],
-                data["po_id"],
-                line["item_id"],
-                line["line_number"],
-                line["quantity_ordered"],
-                line["quantity_received"],
-                line["unit_cost"],
-                line["status"],
-            )
-            for line in data["lines"]
-        ],
+        *([line[c] for line in data["lines"]] for c in _LINE_COLUMNS),
     )
 
 

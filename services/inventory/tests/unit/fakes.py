@@ -8,7 +8,7 @@ from typing import Any, Self
 from canonical.events.factory import CommandContext
 from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
-from inventory.domain.catalog.item import Item
+from inventory.domain.catalog.item import IdentifiersTaken, Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
 from inventory.domain.catalog.settings import WarehouseSettings
 from inventory.domain.catalog.warehouse import Warehouse
@@ -73,8 +73,11 @@ class FakeCatalog:
     async def sku_taken(self, sku: str) -> bool:
         return any(i.sku == sku for i in self.items.values())
 
-    async def upc_taken(self, upc: str) -> bool:
-        return any(i.upc == upc for i in self.items.values())
+    async def identifiers_taken(self, sku: str, upc: str | None) -> IdentifiersTaken:
+        held = self.items.values()
+        return IdentifiersTaken(
+            sku=any(i.sku == sku for i in held), upc=upc is not None and any(i.upc == upc for i in held)
+        )
 
     async def zone_count(self, warehouse_id: int) -> int:
         return sum(z.warehouse_id == warehouse_id for z in self.zones.values())

@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self
 from canonical.events.factory import CommandContext
 from canonical.eventstore.unit_of_work import Recorded
 from inventory.domain.catalog.bin import Bin
-from inventory.domain.catalog.item import Item
+from inventory.domain.catalog.item import IdentifiersTaken, Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
 from inventory.domain.catalog.settings import WarehouseSettings
 from inventory.domain.catalog.warehouse import Warehouse
@@ -55,7 +55,7 @@ class CatalogRepository(Protocol):
 
     async def sku_taken(self, sku: str) -> bool: ...
 
-    async def upc_taken(self, upc: str) -> bool: ...
+    async def identifiers_taken(self, sku: str, upc: str | None) -> IdentifiersTaken: ...
 
     async def zone_count(self, warehouse_id: int) -> int: ...
 

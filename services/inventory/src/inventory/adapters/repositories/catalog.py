@@ -15,7 +15,7 @@ import asyncpg
 from inventory.adapters.queries.settings import effective_settings
 from inventory.adapters.repositories.sequences import SequencedRepository
 from inventory.domain.catalog.bin import Bin
-from inventory.domain.catalog.item import Item
+from inventory.domain.catalog.item import IdentifiersTaken, Item
 from inventory.domain.catalog.preferred_bin import PreferredBin
 from inventory.domain.catalog.settings import WarehouseSettings
 from inventory.domain.catalog.warehouse import Warehouse
@@ -135,8 +135,15 @@ class CatalogRepository(SequencedRepository):
     async def sku_taken(self, sku: str) -> bool:
         return await self._exists("SELECT 1 FROM items WHERE sku = $1", sku)
 
-    async def upc_taken(self, upc: str) -> bool:
-        return await self._exists("SELECT 1 FROM items WHERE upc = $1", upc)
+    async def identifiers_taken(self, sku: str, upc: str | None) -> IdentifiersTaken:
+        row = await self._connection.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE sku = $1) AS sku,"
+            " $2::text IS NOT NULL AND EXISTS (SELECT 1 FROM items WHERE upc = $2) AS upc",
+            sku,
+            upc,
+        )
+        assert row is not None  # a SELECT without FROM always answers one row
+        return IdentifiersTaken(sku=row["sku"], upc=row["upc"])
 
     async def zone_count(self, warehouse_id: int) -> int:
         return int(await self._connection.fetchval("SELECT count(*) FROM zones WHERE warehouse_id = $1", warehouse_id))

@@ -77,6 +77,14 @@ def _checked(item: Item) -> Item:
     return item
 
 
+@dataclass(frozen=True)
+class IdentifiersTaken:
+    """Whether another item already holds the SKU, and the UPC, a new item names (read under their locks)."""
+
+    sku: bool
+    upc: bool
+
+
 def create_item(item: Item, *, sku_taken: bool, upc_taken: bool) -> DomainEvent:
     if sku_taken:
         raise DuplicateSku(item.sku)

@@ -25,16 +25,16 @@ async def handle_create_item(fields: Mapping[str, Any], uow: UnitOfWork, context
     upc: str | None = fields.get("upc")
     now = datetime.now(UTC).isoformat()
     async with uow:
-        await uow.lock(_sku_lock(sku))
-        if upc:
-            await uow.lock(f"item-upc:{upc}")
+        # The SKU's and the UPC's locks (unique keys, not streams, but the same lock space) in one round trip,
+        # SKU first as every writer of an item's SKU takes them.
+        await uow.lock_streams([_sku_lock(sku), *([f"item-upc:{upc}"] if upc else [])])
         item_id = await uow.catalog.next_id("item_id_seq")
         values = {**fields, "sku": sku, "barcode_aliases": tuple(fields.get("barcode_aliases") or ())}
         item = Item(
             **{**values, "item_id": item_id, "external_id": str(uuid.uuid4()), "created_at": now, "updated_at": now}
         )
-        upc_taken = upc is not None and await uow.catalog.upc_taken(upc)
-        event = create_item(item, sku_taken=await uow.catalog.sku_taken(sku), upc_taken=upc_taken)
+        taken = await uow.catalog.identifiers_taken(sku, upc)
+        event = create_item(item, sku_taken=taken.sku, upc_taken=taken.upc)
         await uow.record(item_stream(item_id), 0, [event], context)
         return event.data
 

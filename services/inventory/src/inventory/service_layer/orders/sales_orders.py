@@ -22,7 +22,7 @@ from inventory.domain.orders.sales_order import (
     update_sales_order,
 )
 from inventory.service_layer.orders.locks import lock_order
-from inventory.service_layer.stock.positions import lock_items
+from inventory.service_layer.stock.positions import lock_items, stock_lock_order
 from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
 
 
@@ -35,13 +35,15 @@ async def _create(
 ) -> int:
     """Inside the caller's transaction, with the number lock held."""
     warehouse_id = int(fields["warehouse_id"])
-    # Shared: orders of one warehouse are created side by side; only a change to the warehouse itself
-    # (exclusive, through its stream) waits, so it cannot vanish under the order.
-    await uow.lock(warehouse_stream(warehouse_id), shared=True)
+    # Shared, in one round trip: orders of one warehouse are created side by side; only a change to the
+    # warehouse itself (exclusive, through its stream) waits, so it cannot vanish under the order, and no
+    # item can be deleted between the check below and the order naming it.
+    items, shared_items = stock_lock_order(items=(line.item_id for line in lines))
+    warehouse = warehouse_stream(warehouse_id)
+    await uow.lock_streams([warehouse, *items], shared={warehouse, *shared_items})
     if await uow.catalog.warehouse(warehouse_id) is None:
         raise UnknownWarehouse(warehouse_id)
-    # Shared item locks: an item cannot be deleted between this check and the order naming it.
-    known = await lock_items(uow, *(line.item_id for line in lines))
+    known = await uow.catalog.items_by_id(*(line.item_id for line in lines))
     unknown = [line.item_id for line in lines if line.item_id not in known]
     so_id = await uow.orders.next_id("sales_order_id_seq")
     line_ids = await uow.orders.next_ids("sales_order_line_id_seq", len(lines))

@@ -37,12 +37,12 @@ async def handle_create_purchase_order(
     number = str(fields["po_number"]).strip()
     warehouse_id = int(fields["warehouse_id"])
     async with uow:
-        # Shared: orders of one warehouse are created side by side; only a change to the warehouse itself
-        # (exclusive, through its stream) waits, so it cannot vanish under the order.
-        await uow.lock(warehouse_stream(warehouse_id), shared=True)
+        # The warehouse shared (orders of one warehouse are created side by side; only a change to the
+        # warehouse itself, exclusive through its stream, waits), then the number: one round trip.
+        warehouse = warehouse_stream(warehouse_id)
+        await uow.lock_streams([warehouse, _number_lock(number)], shared={warehouse})
         if await uow.catalog.warehouse(warehouse_id) is None:
             raise UnknownWarehouse(warehouse_id)
-        await uow.lock(_number_lock(number))
         if await uow.receiving.po_number_taken(number):
             raise DuplicatePoNumber(number)
         known = await uow.catalog.items_by_id(*(line.item_id for line in lines))

@@ -15,12 +15,14 @@ log = logging.getLogger(__name__)
 def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     # Idempotent producer with acks=all: a retried send is written once, and
     # per-partition order (one partition per aggregate key) survives retries.
+    # No linger: the relay queues a whole outbox batch before it yields, so the batch goes out as one request
+    # anyway, and waiting only delayed every event (a synchronous inbound POST crosses two relays).
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
-        linger_ms=2,
+        linger_ms=0,
         request_timeout_ms=15_000,
     )
 

@@ -115,6 +115,35 @@ async def test_a_consumer_of_some_types_applies_and_records_only_those(
     assert {str(r["event_id"]) for r in processed} == created
 
 
+async def test_a_dead_letter_hook_runs_with_the_dead_letter_and_cannot_keep_it_back(
+    pool: asyncpg.Pool, topic_prefix: str
+) -> None:
+    topic = topic_name(topic_prefix, "catalog")
+    await ensure_topics(kafka_bootstrap(), [topic], partitions=1, replication_factor=1)
+    told, untold = warehouse_created(1, code="POISON"), warehouse_created(2, code="POISON")
+    await publish(topic, told.to_json(), untold.to_json())
+
+    async def tell(connection: Connection, event: CloudEvent) -> None:
+        await connection.execute(
+            "INSERT INTO probe_effects (event_id, note) VALUES ($1::uuid, 'dead-lettered')", event.id
+        )
+        if event.id == untold.id:
+            raise RuntimeError("the hook fails too")
+
+    config = ConsumerConfig(f"probe-hook-{topic_prefix}", [topic], kafka_bootstrap(), handler_attempts=1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(IdempotentConsumer(config, pool, record_effect, on_dead_letter=tell).run(stop))
+    try:
+        dead = await eventually(lambda: dead_letters(pool, 2))
+    finally:
+        stop.set()
+        await task
+
+    assert {str(r["event_id"]) for r in dead} == {told.id, untold.id}
+    notes = await pool.fetch("SELECT event_id, note FROM probe_effects")
+    assert [(str(r["event_id"]), r["note"]) for r in notes] == [(told.id, "dead-lettered")]
+
+
 async def effects_reach(pool: asyncpg.Pool, expected: int) -> bool:
     return bool(await pool.fetchval("SELECT count(*) FROM probe_effects") == expected)
 

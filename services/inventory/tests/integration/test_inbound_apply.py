@@ -17,6 +17,7 @@ from canonical.testing import eventually, publish
 from canonical.web.runtime import ServiceRuntime
 from inventory.entrypoints.inbound.consumer import inbound_apply_consumer
 from inventory.entrypoints.rebuild import rebuild
+from inventory.service_layer.inbound import apply
 from inventory.settings import Settings
 
 from .support import item, warehouse
@@ -216,6 +217,36 @@ async def test_a_batch_answers_each_record_in_its_own_request_chain(feed: Feed) 
         outcome = await feed.announced(event)
         assert (outcome.type, outcome.correlationid) == ("inbound.record_applied", event.correlationid)
         assert outcome.data["inbound_id"] == event.data["inbound_id"]
+
+
+async def test_a_record_that_keeps_failing_is_set_aside_and_answered(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a refusal but a failure (a bug): after its attempts the record is a dead letter, and the inbound
+    service is told it will not be applied (`apply_failed`, without the internal error), not left waiting."""
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("internal detail that must not reach the sender")
+
+    monkeypatch.setitem(apply.APPLIERS, "vendor", broken)
+    record, fine = (
+        accepted("vendor", uuid.uuid4(), {"name": "Initech"}),
+        accepted("customer", uuid.uuid4(), {"name": "Hooli"}),
+    )
+    await apply_as_one_batch(feed.settings, [record, fine])
+
+    outcomes = await feed.pool.fetch(
+        "SELECT event_id::text, outcome, error_code, error_message FROM inbound_applications"
+        " WHERE event_id = ANY($1::uuid[])",
+        [record.id, fine.id],
+    )
+    by_event = {r["event_id"]: r for r in outcomes}
+    assert (by_event[record.id]["outcome"], by_event[record.id]["error_code"]) == ("rejected", "apply_failed")
+    assert "internal detail" not in by_event[record.id]["error_message"]
+    assert by_event[fine.id]["outcome"] == "applied"
+    answer = await feed.announced(record)
+    assert (answer.type, answer.data["code"]) == ("inbound.record_apply_failed", "apply_failed")
+    assert await feed.pool.fetchval("SELECT count(*) FROM consumer_dead_letters WHERE event_id = $1", record.id) == 1
 
 
 async def test_a_record_refused_after_it_wrote_leaves_nothing_behind(

@@ -10,7 +10,8 @@ skipped.
 A record that cannot be parsed, or whose handler keeps failing, is moved to
 `consumer_dead_letters` (with its processed mark, in one transaction) so one
 poison event cannot stall its partition; failures of the database or broker
-themselves are retried without limit instead, since no event is at fault.
+themselves are retried without limit instead, since no event is at fault. An
+`on_dead_letter` hook runs in that transaction (e.g. to tell the sender).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from canonical.workers import INFRASTRUCTURE_ERRORS, Backoff
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Connection, Sequence[CloudEvent]], Awaitable[None]]
+# Runs in the transaction that dead-letters an event, e.g. to tell the event's sender it will not be applied.
+DeadLetterHandler = Callable[[Connection, CloudEvent], Awaitable[None]]
 
 APPLIED = Counter("wms_consumer_events_applied_total", "Events applied by a consumer", ["consumer"])
 DUPLICATES = Counter("wms_consumer_duplicates_total", "Redelivered events skipped", ["consumer"])
@@ -83,12 +86,34 @@ def _header(record: ConsumerRecord, name: str) -> str | None:
     return None
 
 
+async def _run_dead_letter_hook(
+    consumer: str, hook: DeadLetterHandler, connection: Connection, event: CloudEvent
+) -> None:
+    """Behind a savepoint: if the hook fails too, the event is still set aside (a poison event must never
+    stall its partition), and the log says the hook did not run."""
+    try:
+        async with connection.transaction():
+            await hook(connection, event)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception as error:
+        log.error("%s: dead-letter hook failed for %s: %s", consumer, event.id, error)
+
+
 class IdempotentConsumer:
-    def __init__(self, config: ConsumerConfig, pool: asyncpg.Pool, handle_batch: BatchHandler) -> None:
+    def __init__(
+        self,
+        config: ConsumerConfig,
+        pool: asyncpg.Pool,
+        handle_batch: BatchHandler,
+        *,
+        on_dead_letter: DeadLetterHandler | None = None,
+    ) -> None:
         self.name = config.name
         self._config = config
         self._pool = pool
         self._handle_batch = handle_batch
+        self._on_dead_letter = on_dead_letter
         self.assigned = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -247,16 +272,19 @@ class IdempotentConsumer:
                 last_error = error
                 log.warning("%s: event %s failed (attempt %d): %s", self.name, event.id, attempt, error)
                 await asyncio.sleep(0.05 * attempt)
-        await self._dead_letter(record, event.id, f"{type(last_error).__name__}: {last_error}")
+        await self._dead_letter(record, event, f"{type(last_error).__name__}: {last_error}")
 
-    async def _dead_letter(self, record: ConsumerRecord, event_id: str | None, error: str) -> None:
+    async def _dead_letter(self, record: ConsumerRecord, event: CloudEvent | None, error: str) -> None:
+        event_id = None if event is None else event.id
         async with self._pool.acquire() as connection, connection.transaction():
-            if event_id is not None:
+            if event is not None:
                 await connection.execute(
                     "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT DO NOTHING",
                     self.name,
-                    event_id,
+                    event.id,
                 )
+                if self._on_dead_letter is not None:
+                    await _run_dead_letter_hook(self.name, self._on_dead_letter, connection, event)
             await connection.execute(
                 "INSERT INTO consumer_dead_letters"
                 " (consumer, event_id, topic, kafka_partition, kafka_offset, error, payload)"

@@ -91,6 +91,9 @@ class AcceptedRecord:
         )
 
 
+SET_ASIDE = "apply_failed"  # the code of a record set aside as a dead letter
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Applied (created, updated or unchanged, with the local id) or refused with a stable code."""
@@ -107,6 +110,11 @@ class Outcome:
     @classmethod
     def refused(cls, error: DomainError) -> Outcome:
         return cls(error_code=error.code, error_message=error.message[:1000])
+
+    @classmethod
+    def set_aside(cls) -> Outcome:
+        """Not applied because applying it kept failing: held as a dead letter for an operator."""
+        return cls(error_code=SET_ASIDE, error_message="Inventory could not apply this record; an operator has it.")
 
     def event_data(self, accepted: AcceptedRecord) -> tuple[str, dict[str, Any]]:
         """The `inbound.record_applied` / `inbound.record_apply_failed` the inbound service waits for."""

@@ -161,12 +161,17 @@ def route_slug(method: str, path: str) -> str | None:
 INBOUND_PREFIX = "/api/v1/inbound/"
 
 
+def inbound_resource(path: str) -> str | None:
+    """The resource an inbound route names (`/api/v1/inbound/<resource>[/...]`), None for any other route."""
+    return path[len(INBOUND_PREFIX) :].split("/", 1)[0] if path.startswith(INBOUND_PREFIX) else None
+
+
 def authorize_route(scope: TokenScope, method: str, path: str) -> None:
     """May this token call this machine route? Fails closed for anything unclassified."""
-    if path.startswith(INBOUND_PREFIX):
+    resource = inbound_resource(path)
+    if resource is not None:
         if scope.source_system is None or not scope.inbound_resources:
             raise ScopeViolation("cross_direction_scope_violation")
-        resource = path[len(INBOUND_PREFIX) :].split("/", 1)[0]
         if resource not in scope.inbound_resources:
             raise ScopeViolation("inbound_resource_scope_violation")
         return

@@ -139,6 +139,18 @@ class HardeningMiddleware:
                 await self._too_large(send_with_headers)
 
 
+WEBHOOK_ADMIN = "/api/admin/webhooks"
+
+
+def _webhook_route(path: str) -> str:
+    """Which webhook admin route a path takes: limits count per route (as v1.7's), every subscription's
+    calls of one route together: create, the subscription itself (PATCH, DELETE), or its action."""
+    parts = path.removeprefix(WEBHOOK_ADMIN).strip("/").split("/")
+    if parts == [""]:
+        return "create"
+    return parts[1] if len(parts) > 1 else "subscription"
+
+
 def rate_bucket(method: str, path: str, settings: Settings) -> tuple[str, int] | None:
     """The tighter per-route limit that applies besides the global one, if any."""
     if path in {"/api/auth/login", "/api/auth/refresh", "/api/auth/change-password"}:
@@ -156,18 +168,6 @@ def rate_bucket(method: str, path: str, settings: Settings) -> tuple[str, int] |
     if path.startswith(WEBHOOK_ADMIN) and method in WRITE_METHODS:
         return f"webhook_admin:{method}:{_webhook_route(path)}", settings.rate_limit_webhook_admin_per_min
     return None
-
-
-WEBHOOK_ADMIN = "/api/admin/webhooks"
-
-
-def _webhook_route(path: str) -> str:
-    """Which webhook admin route a path takes: limits count per route (as v1.7's), every subscription's
-    calls of one route together: create, the subscription itself (PATCH, DELETE), or its action."""
-    parts = path.removeprefix(WEBHOOK_ADMIN).strip("/").split("/")
-    if parts == [""]:
-        return "create"
-    return parts[1] if len(parts) > 1 else "subscription"
 
 
 class RateLimitMiddleware:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from canonical.identity import Identity
 from gateway.domain.access import check_admin_path, check_function, check_warehouse, requested_warehouse
-from gateway.domain.api_tokens import INBOUND_PREFIX, ApiToken, InvalidToken, authorize_route, route_slug
+from gateway.domain.api_tokens import ApiToken, InvalidToken, authorize_route, inbound_resource, route_slug
 from gateway.domain.errors import RateLimited
 from gateway.domain.users import User
 from gateway.entrypoints.context import Gateway, Principal, authenticate, gateway
@@ -106,8 +106,8 @@ def token_quota(method: str, path: str, settings: Settings) -> tuple[str, int] |
     """The per-token quota of a machine route, as (bucket, requests per minute): each route counts on its own,
     every page of the snapshot too. Inbound is per token (v1.7 keyed it by address: one busy ERP behind a
     shared address used up the quota of every other system there)."""
-    if path.startswith(INBOUND_PREFIX):
-        resource = path[len(INBOUND_PREFIX) :].split("/", 1)[0]
+    resource = inbound_resource(path)
+    if resource is not None:
         return f"inbound.{resource}", settings.rate_limit_inbound_per_min
     slug = route_slug(method, path)
     if slug == "snapshot.inventory":

@@ -10,7 +10,7 @@ from typing import Any
 
 from canonical.events.factory import CommandContext
 from canonical.models import CanonicalSalesOrder
-from inventory.domain.catalog.warehouse import UnknownWarehouse, warehouse_stream
+from inventory.domain.catalog.warehouse import UnknownWarehouse
 from inventory.domain.events import DomainEvent
 from inventory.domain.orders.sales_order import (
     DuplicateSoNumber,
@@ -22,7 +22,7 @@ from inventory.domain.orders.sales_order import (
     update_sales_order,
 )
 from inventory.service_layer.orders.locks import lock_order
-from inventory.service_layer.stock.positions import lock_items, stock_lock_order
+from inventory.service_layer.stock.positions import lock_items
 from inventory.service_layer.unit_of_work import FulfilmentUnitOfWork
 
 
@@ -37,13 +37,10 @@ async def _create(
     warehouse_id = int(fields["warehouse_id"])
     # Shared, in one round trip: orders of one warehouse are created side by side; only a change to the
     # warehouse itself (exclusive, through its stream) waits, so it cannot vanish under the order, and no
-    # item can be deleted between the check below and the order naming it.
-    items, shared_items = stock_lock_order(items=(line.item_id for line in lines))
-    warehouse = warehouse_stream(warehouse_id)
-    await uow.lock_streams([warehouse, *items], shared={warehouse, *shared_items})
+    # item can be deleted between these checks and the order naming it.
+    known = await lock_items(uow, *(line.item_id for line in lines), warehouse_id=warehouse_id)
     if await uow.catalog.warehouse(warehouse_id) is None:
         raise UnknownWarehouse(warehouse_id)
-    known = await uow.catalog.items_by_id(*(line.item_id for line in lines))
     unknown = [line.item_id for line in lines if line.item_id not in known]
     so_id = await uow.orders.next_id("sales_order_id_seq")
     line_ids = await uow.orders.next_ids("sales_order_line_id_seq", len(lines))

@@ -1,8 +1,8 @@
 """Locking what a stock command touches, in one global order so concurrent commands cannot deadlock.
 
-Order: the aggregate that decides (a purchase order, a receipt), then the items
-(shared, by id), their bins (shared, by id), and last the stock streams
-(exclusive, by name). Catalog deletes take the item or bin lock exclusively,
+Order: the aggregate that decides (a purchase order, a receipt, an order's
+number), then the warehouse (shared), the items (shared, by id), their bins
+(shared, by id), and last the stock streams (exclusive, by name). Catalog deletes take the item or bin lock exclusively,
 so no stock can land in a bin or of an item while it is being deleted.
 """
 
@@ -13,19 +13,25 @@ from collections.abc import Iterable, Mapping
 from canonical.errors import NotFound
 from inventory.domain.catalog.bin import Bin, bin_stream
 from inventory.domain.catalog.item import Item, item_stream
+from inventory.domain.catalog.warehouse import warehouse_stream
 from inventory.domain.stock.ledger import stock_stream
 from inventory.service_layer.unit_of_work import UnitOfWork
 
 
 def stock_lock_order(
-    items: Iterable[int] = (), bins: Iterable[int] = (), places: Iterable[tuple[int, int]] = ()
+    items: Iterable[int] = (),
+    bins: Iterable[int] = (),
+    places: Iterable[tuple[int, int]] = (),
+    warehouse_id: int | None = None,
 ) -> tuple[list[str], set[str]]:
-    """The stream names in the global order (items by id, bins by id, stock streams by name) and which are shared;
-    a caller that decides on an aggregate first puts its own stream in front and takes them all at once."""
-    item_names = [item_stream(i) for i in sorted(set(items))]
-    bin_names = [bin_stream(b) for b in sorted(set(bins))]
+    """The stream names in the global order (the warehouse, items by id, bins by id, stock streams by name) and
+    which are shared; a caller that decides on an aggregate first puts its own stream in front and takes them
+    all at once."""
+    shared = [] if warehouse_id is None else [warehouse_stream(warehouse_id)]
+    shared += [item_stream(i) for i in sorted(set(items))]
+    shared += [bin_stream(b) for b in sorted(set(bins))]
     stock_names = sorted({stock_stream(*place) for place in places})
-    return [*item_names, *bin_names, *stock_names], {*item_names, *bin_names}
+    return [*shared, *stock_names], set(shared)
 
 
 async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | None]:
@@ -35,9 +41,9 @@ async def load_bins(uow: UnitOfWork, bin_ids: Iterable[int]) -> dict[int, Bin | 
     return {bin_id: found.get(bin_id) for bin_id in wanted}
 
 
-async def lock_items(uow: UnitOfWork, *item_ids: int) -> dict[int, Item]:
-    """The items that exist, locked against deletion."""
-    names, shared = stock_lock_order(items=item_ids)
+async def lock_items(uow: UnitOfWork, *item_ids: int, warehouse_id: int | None = None) -> dict[int, Item]:
+    """The items that exist, locked against deletion (with the warehouse they are used in, when named)."""
+    names, shared = stock_lock_order(items=item_ids, warehouse_id=warehouse_id)
     await uow.lock_streams(names, shared=shared)
     return await uow.catalog.items_by_id(*item_ids)
 
